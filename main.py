@@ -1,0 +1,69 @@
+"""Train, validate or test a skeleton action recognition model from a YAML config.
+
+    python main.py --validate -c configs/recognition/ctrgcn/ctrgcn_light_ntucs_joint.yaml --seed 1
+    python main.py --test -c CONFIG -w WEIGHTS
+    python -m paddle.distributed.launch --nproc_per_node 2 main.py --validate -c CONFIG
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser("python main.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-c", "--config", required=True, help="YAML config file")
+    p.add_argument("-o", "--override", action="append", default=[],
+                   help="override a config key: -o DATASET.batch_size=8 (repeatable)")
+    p.add_argument("--test", action="store_true", help="evaluate weights (-w) on DATASET.test")
+    p.add_argument("-w", "--weights", help="weights to test, or to initialise training from")
+    p.add_argument("--validate", action="store_true", help="validate during training and keep the best weights")
+    p.add_argument("--resume", nargs="?", const="auto", default=None,
+                   help="continue a killed run: a resume.pdckpt path or its folder "
+                        "(no value: the config's output folder)")
+    p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
+    p.add_argument("--amp", action="store_true", help="automatic mixed precision (GPU only)")
+    p.add_argument("--amp_level", default="O1", choices=["O1", "O2"])
+    p.add_argument("--max_iters", type=int, default=None, help="stop each epoch after this many iterations")
+    p.add_argument("--max_epochs", type=int, default=None,
+                   help="stop after this many epochs in this invocation (continue later with --resume)")
+    p.add_argument("--output", default=None, help="--test: folder for scores and metrics")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from paddlevideo.utils import ConfigError, RegistryError, get_config, get_dist_info
+
+    try:
+        cfg = get_config(args.config, overrides=args.override, show=not args.test)
+    except (ConfigError, RegistryError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    import paddle
+    from paddlevideo.tasks import test_model, train_model
+    from paddlevideo.tasks.train import output_dir_of
+
+    _, world_size = get_dist_info()
+    parallel = world_size > 1
+    if parallel:
+        paddle.distributed.init_parallel_env()
+    try:
+        if args.test:
+            test_model(cfg, args.weights, output=args.output)
+        else:
+            resume = args.resume
+            if resume == "auto":
+                resume = output_dir_of(cfg)
+            train_model(cfg, weights=args.weights, parallel=parallel, validate=args.validate,
+                        use_amp=args.amp, amp_level=args.amp_level, max_iters=args.max_iters,
+                        resume=resume, seed=args.seed, max_epochs=args.max_epochs)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

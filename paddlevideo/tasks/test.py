@@ -1,0 +1,62 @@
+"""Evaluate weights on ``DATASET.test``; writes scores and metrics beside the log."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Optional
+
+from ..loader.builder import build_dataset
+from ..metrics import METRICS
+from ..modeling.builder import build_model
+from ..utils import checkpoint
+from ..utils.logger import get_logger
+from .train import evaluate, output_dir_of
+
+
+def _class_names(cfg: Dict[str, Any], num_classes: int):
+    try:
+        from ..loader.class_names import class_names
+    except ImportError:
+        return None
+    ds = (cfg.get("INFERENCE") or {}).get("dataset")
+    if ds is None:
+        return None
+    names = class_names(ds)
+    return list(names[:num_classes]) if len(names) >= num_classes else None
+
+
+def test_model(cfg: Dict[str, Any], weights: Optional[str], output: Optional[str] = None,
+               batch_size: Optional[int] = None) -> Dict[str, Any]:
+    """Load ``weights`` (strictly: every key must fit) and evaluate on ``DATASET.test``.
+
+    Writes ``scores.npz`` (names, scores, labels: input of tools/ensemble.py),
+    ``confusion_matrix.csv/.png``, ``per_class_accuracy.csv`` and ``metrics.json`` to
+    ``output`` (default ``<output_dir>/test``). Returns the metric summary.
+    """
+    if not weights:
+        raise ValueError("--test needs weights: -w path/to/model.pdparams")
+    out_dir = output or os.path.join(output_dir_of(cfg), "test")
+    logger = get_logger("paddlevideo", os.path.join(out_dir, "test.log"))
+    ds_cfg, pl_cfg = cfg["DATASET"], cfg.get("PIPELINE", {})
+    if "test" not in ds_cfg:
+        raise ValueError("the config has no DATASET.test section")
+    dataset = build_dataset(ds_cfg["test"], pl_cfg.get("test"))
+    model = build_model(cfg["MODEL"])
+    checkpoint.load_weights(model, weights, strict=True)
+    num_classes = cfg["MODEL"]["head"].get("num_classes")
+    metric_cfg = dict(cfg.get("METRIC") or {"name": "SkeletonMetric"})
+    metric = METRICS.get(metric_cfg.pop("name"))(output_dir=out_dir,
+                                                 class_names=_class_names(cfg, num_classes or 0),
+                                                 **metric_cfg)
+    bs = batch_size or ds_cfg.get("test_batch_size", ds_cfg.get("batch_size", 16))
+    result = evaluate(model, dataset, bs, ds_cfg.get("test_num_workers", 0), metric=metric, desc="test")
+    summary = {k: v for k, v in result.items() if k != "confusion_matrix"}
+    summary["weights"] = weights
+    with open(os.path.join(out_dir, "metrics.json.tmp"), "w") as f:
+        json.dump(summary, f, indent=1)
+    os.replace(os.path.join(out_dir, "metrics.json.tmp"), os.path.join(out_dir, "metrics.json"))
+    top5_key = next((k for k in result if k.startswith("top") and k != "top1"), None)
+    logger.info(f"[test] {len(dataset)} samples: top1 {result.get('top1', float('nan')):.5f}"
+                + (f" {top5_key} {result[top5_key]:.5f}" if top5_key else "")
+                + f"; outputs in {out_dir}")
+    return result

@@ -1,0 +1,263 @@
+"""The training loop: data -> model -> loss -> optimizer, validation, checkpoints, resume.
+
+Files in ``output_dir`` (default ``output/<model_name>``):
+``<model_name>_best.pdparams`` (best validation Top-1), ``<model_name>_epoch_<N>.pdparams``
+every ``save_interval`` epochs, ``<model_name>_latest.pdparams`` (last finished epoch),
+``resume.pdckpt`` (model, optimizer with its LR schedule, epoch, best Top-1: what
+``--resume`` reads), ``train.log`` and a VisualDL folder ``vdl/``. Every file is written
+atomically, so a killed run loses at most the epoch in progress.
+"""
+from __future__ import annotations
+
+import os
+import random
+import time
+from typing import Any, Dict, Optional
+
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+from tqdm import tqdm
+
+from ..loader.builder import build_dataset
+from ..metrics import SkeletonMetric
+from ..modeling.builder import build_model
+from ..solver import build_optimizer
+from ..utils import checkpoint
+from ..utils.dist import get_dist_info
+from ..utils.logger import get_logger
+from .sampler import EpochBatchSampler
+
+RESUME_FILE = "resume.pdckpt"
+
+
+def output_dir_of(cfg: Dict[str, Any]) -> str:
+    return cfg.get("output_dir") or os.path.join("output", cfg["model_name"])
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    paddle.seed(seed)
+
+
+def _worker_init(base_seed: int):
+    def init(worker_id: int) -> None:
+        np.random.seed((base_seed + 7919 * (worker_id + 1)) % (2 ** 32))
+        random.seed(base_seed + worker_id)
+    return init
+
+
+def make_loader(dataset, batch_size: int, num_workers: int, shuffle: bool, drop_last: bool,
+                seed: int, epoch: int, rank: int = 0, world_size: int = 1) -> paddle.io.DataLoader:
+    """A loader for one epoch whose order and augmentations depend on (seed, epoch, rank) only."""
+    sampler = EpochBatchSampler(len(dataset), batch_size, shuffle, drop_last, seed, rank, world_size)
+    sampler.set_epoch(epoch)
+    aug_seed = seed * 1000003 + epoch * 101 + rank
+    np.random.seed(aug_seed % (2 ** 32))  # augmentations in the main process (num_workers=0)
+    return paddle.io.DataLoader(dataset, batch_sampler=sampler, num_workers=num_workers,
+                                worker_init_fn=_worker_init(aug_seed) if num_workers else None,
+                                return_list=True, use_shared_memory=False)
+
+
+def _scalar(x) -> float:
+    return float(x.item()) if hasattr(x, "item") else float(x)
+
+
+@paddle.no_grad()
+def evaluate(model, dataset, batch_size: int, num_workers: int = 0,
+             metric: Optional[SkeletonMetric] = None, desc: str = "eval") -> Dict[str, Any]:
+    """Run ``model`` over ``dataset`` in eval mode; returns the metric summary plus mean loss."""
+    model.eval()
+    metric = metric or SkeletonMetric(save_scores=False)
+    loader = make_loader(dataset, batch_size, num_workers, shuffle=False, drop_last=False,
+                         seed=0, epoch=0)
+    loss_sum, n = 0.0, 0
+    for data, label in tqdm(loader, desc=desc, leave=False, dynamic_ncols=True):
+        logits = model([data], mode="test")
+        lab = label.reshape([-1]).astype("int64")
+        if int((lab >= 0).astype("int32").sum()) == lab.shape[0]:
+            loss_sum += _scalar(F.cross_entropy(logits, lab, reduction="sum"))
+            n += lab.shape[0]
+        metric.update(logits.numpy(), lab.numpy())
+    result = metric.accumulate(names=getattr(dataset, "names", None))
+    result["loss"] = loss_sum / n if n else float("nan")
+    return result
+
+
+class _VisualDL:
+    """VisualDL scalars when visualdl is importable; silently absent otherwise (logged once)."""
+
+    def __init__(self, logdir: str, enabled: bool, logger):
+        self.writer = None
+        if not enabled:
+            return
+        try:
+            from visualdl import LogWriter
+            self.writer = LogWriter(logdir=logdir)
+        except Exception as e:  # visualdl is optional at run time
+            logger.warning(f"VisualDL disabled: {e}")
+
+    def add(self, tag: str, value: float, step: int) -> None:
+        if self.writer is not None:
+            self.writer.add_scalar(tag=tag, value=value, step=step)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool = False,
+                validate: bool = False, use_amp: bool = False, amp_level: str = "O1",
+                max_iters: Optional[int] = None, resume: Optional[str] = None, seed: int = 1234,
+                max_epochs: Optional[int] = None) -> Dict[str, Any]:
+    """Train as ``cfg`` says; returns a summary (epochs run, best Top-1, last loss, paths).
+
+    ``resume`` is a ``resume.pdckpt`` path (or a run folder holding one); training
+    continues at the epoch after the one it records, with the optimizer and LR schedule
+    state it saved. ``max_iters`` stops each epoch early (TIPC lite runs);
+    ``max_epochs`` stops the run after that many epochs in this invocation.
+    """
+    rank, world_size = get_dist_info()
+    out_dir = output_dir_of(cfg)
+    os.makedirs(out_dir, exist_ok=True)
+    logger = get_logger("paddlevideo", os.path.join(out_dir, "train.log") if rank == 0 else None)
+    name = cfg["model_name"]
+    seed_everything(seed + rank)
+    paddle.seed(seed)  # identical initial weights on every rank
+
+    use_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
+    if use_amp and not use_gpu:
+        logger.warning("--amp needs a GPU; training in float32 on the CPU")
+        use_amp = False
+
+    ds_cfg, pl_cfg = cfg["DATASET"], cfg.get("PIPELINE", {})
+    train_set = build_dataset(ds_cfg["train"], pl_cfg.get("train"))
+    valid_set = None
+    if validate:
+        valid_cfg = ds_cfg.get("valid") or ds_cfg.get("test")
+        if valid_cfg is None:
+            raise ValueError("--validate needs DATASET.valid (or DATASET.test) in the config")
+        valid_set = build_dataset(valid_cfg, pl_cfg.get("valid") or pl_cfg.get("test"))
+    batch_size = ds_cfg.get("batch_size", 16)
+    num_workers = ds_cfg.get("num_workers", 0)
+    iters_per_epoch = EpochBatchSampler(len(train_set), batch_size, True, True, 0, rank, world_size).__len__()
+    if iters_per_epoch == 0:
+        raise ValueError(f"the training set has {len(train_set)} samples, fewer than one batch of "
+                         f"{batch_size} per process: lower DATASET.batch_size")
+    if max_iters:
+        iters_per_epoch = min(iters_per_epoch, max_iters)
+
+    model = build_model(cfg["MODEL"])
+    if weights:
+        checkpoint.load_weights(model, weights, strict=False)
+        logger.info(f"initialised from {weights}")
+    optimizer, lr = build_optimizer(cfg.get("OPTIMIZER", {}), model.parameters(), iters_per_epoch)
+
+    epochs = cfg.get("epochs", 1)
+    start_epoch, best_top1 = 0, -1.0
+    if resume:
+        path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
+        state = checkpoint.load(path)
+        model.set_state_dict(state["model"])
+        optimizer.set_state_dict(state["optimizer"])
+        start_epoch, best_top1 = int(state["epoch"]) + 1, float(state["best_top1"])
+        logger.info(f"resumed from {path}: continuing at epoch {start_epoch + 1}/{epochs}, "
+                    f"lr {optimizer.get_lr():.6g}")
+    scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if use_amp else None
+    train_model_ = paddle.DataParallel(model) if parallel else model
+    vdl = _VisualDL(os.path.join(out_dir, "vdl"), rank == 0, logger)
+    log_interval = cfg.get("log_interval", 10)
+    val_interval = cfg.get("val_interval", 1)
+    save_interval = cfg.get("save_interval", 10)
+    last_epoch = epochs if max_epochs is None else min(epochs, start_epoch + max_epochs)
+    summary: Dict[str, Any] = {"epochs_run": 0, "best_top1": best_top1, "output_dir": out_dir}
+    step = start_epoch * iters_per_epoch
+
+    for epoch in range(start_epoch, last_epoch):
+        model.train()
+        loader = make_loader(train_set, batch_size, num_workers, shuffle=True, drop_last=True,
+                             seed=seed, epoch=epoch, rank=rank, world_size=world_size)
+        t_epoch = tic = time.perf_counter()
+        reader_cost = batch_cost = 0.0
+        interval_n = 0
+        losses = []
+        bar = tqdm(total=iters_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", disable=rank != 0,
+                   dynamic_ncols=True, leave=False)
+        for i, (data, label) in enumerate(loader):
+            if i >= iters_per_epoch:
+                break
+            reader_cost += time.perf_counter() - tic
+            if use_amp:
+                with paddle.amp.auto_cast(level=amp_level):
+                    out = train_model_([data, label], mode="train")
+                scaled = scaler.scale(out["loss"])
+                scaled.backward()
+                scaler.minimize(optimizer, scaled)
+            else:
+                out = train_model_([data, label], mode="train")
+                out["loss"].backward()
+                optimizer.step()
+            optimizer.clear_grad()
+            cur_lr = optimizer.get_lr()
+            if not isinstance(lr, float):
+                lr.step()
+            loss = _scalar(out["loss"])
+            if not np.isfinite(loss):
+                raise FloatingPointError(f"loss became {loss} at epoch {epoch + 1}, iteration {i + 1}: "
+                                         f"lower the learning rate or check the data for NaN")
+            losses.append(loss)
+            batch_cost += time.perf_counter() - tic
+            interval_n += 1
+            step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.4f}", lr=f"{cur_lr:.5f}")
+            if rank == 0:
+                vdl.add("train/loss", loss, step)
+                vdl.add("train/lr", cur_lr, step)
+            if (i + 1) % log_interval == 0 or i + 1 == iters_per_epoch:
+                ips = interval_n * batch_size / max(batch_cost, 1e-9)
+                top1 = _scalar(out["top1"]) if "top1" in out else float("nan")
+                logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] iter:[{i + 1:4d}/{iters_per_epoch}] "
+                            f"loss: {loss:.5f} top1: {top1:.5f} lr: {cur_lr:.6f} "
+                            f"batch_cost: {batch_cost / interval_n:.5f} sec, "
+                            f"reader_cost: {reader_cost / interval_n:.5f} sec, ips: {ips:.3f} instance/sec")
+                reader_cost = batch_cost = 0.0
+                interval_n = 0
+            tic = time.perf_counter()
+        bar.close()
+        epoch_time = time.perf_counter() - t_epoch
+        mean_loss = float(np.mean(losses)) if losses else float("nan")
+        logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] done: mean loss {mean_loss:.5f}, "
+                    f"{epoch_time:.1f} s, {len(losses) * batch_size / max(epoch_time, 1e-9):.2f} samples/s")
+        summary.update(epochs_run=summary["epochs_run"] + 1, last_loss=mean_loss,
+                       first_loss=summary.get("first_loss", losses[0] if losses else float("nan")),
+                       epoch_time=epoch_time, last_epoch=epoch + 1)
+
+        if rank == 0:
+            vdl.add("train/epoch_loss", mean_loss, epoch + 1)
+            if valid_set is not None and ((epoch + 1) % val_interval == 0 or epoch + 1 == epochs):
+                res = evaluate(model, valid_set, ds_cfg.get("test_batch_size", batch_size),
+                               ds_cfg.get("test_num_workers", 0), desc="validate")
+                top1 = float(res.get("top1", float("nan")))
+                logger.info(f"[valid] epoch {epoch + 1}: loss {res['loss']:.5f} top1 {top1:.5f} "
+                            f"top5 {float(res.get('top5', float('nan'))):.5f}")
+                vdl.add("valid/top1", top1, epoch + 1)
+                vdl.add("valid/loss", res["loss"], epoch + 1)
+                summary["last_top1"] = top1
+                if top1 > best_top1:
+                    best_top1 = top1
+                    checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_best.pdparams"))
+                    logger.info(f"best top1 so far {best_top1:.5f}: saved {name}_best.pdparams")
+            if (epoch + 1) % save_interval == 0 or epoch + 1 == epochs:
+                checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_epoch_{epoch + 1:05d}.pdparams"))
+            checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_latest.pdparams"))
+            checkpoint.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                             "epoch": epoch, "best_top1": best_top1},
+                            os.path.join(out_dir, RESUME_FILE))
+        if parallel:
+            paddle.distributed.barrier()
+    vdl.close()
+    summary["best_top1"] = best_top1
+    summary["model"] = model
+    return summary

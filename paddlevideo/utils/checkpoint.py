@@ -1,0 +1,55 @@
+"""Saving and loading state dicts; every write is atomic (temp file, then rename)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Dict
+
+import paddle
+
+
+def save(obj: Any, path: str) -> None:
+    """``paddle.save`` to ``path`` through a temp file in the same folder, then ``os.replace``.
+
+    A run killed mid-write leaves the previous file intact.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=os.path.splitext(path)[1], dir=folder)
+    os.close(fd)
+    try:
+        paddle.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load(path: str) -> Dict[str, Any]:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    return paddle.load(path)
+
+
+def load_weights(model: paddle.nn.Layer, path: str, strict: bool = True) -> None:
+    """Load a ``.pdparams`` state dict into ``model``.
+
+    With ``strict`` a missing key, an unexpected key or a shape mismatch is an error naming
+    the keys, instead of Paddle's warning-and-continue.
+    """
+    state = load(path)
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    bad_shape = [f"{k}: checkpoint {list(state[k].shape)} vs model {list(own[k].shape)}"
+                 for k in own if k in state and list(state[k].shape) != list(own[k].shape)]
+    if strict and (missing or unexpected or bad_shape):
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing (e.g. {', '.join(missing[:3])})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected (e.g. {', '.join(unexpected[:3])})")
+        if bad_shape:
+            parts.append(f"{len(bad_shape)} with another shape (e.g. {'; '.join(bad_shape[:3])})")
+        raise ValueError(f"{path} does not fit the model: " + ", ".join(parts))
+    model.set_state_dict({k: v for k, v in state.items() if k in own})
