@@ -1,0 +1,1 @@
+"""Skeleton-based action recognition on PaddlePaddle, in the shape of PaddleVideo."""

@@ -1,0 +1,200 @@
+"""Building blocks of CTR-GCN style backbones.
+
+All layers take and return features shaped (N, C, T, V): batch (persons folded in),
+channels, frames, joints. Sublayer attribute names (gcn1, tcn1, convs, down, branches,
+residual, conv, bn, PA, alpha) are fixed: they form the checkpoint keys of PaddleVideo's
+released CTR-GCN weights.
+
+    TCN_GCN_unit:  x -> gcn1 (CTR-GC spatial module) -> tcn1 (multi-scale temporal) -+-> ReLU
+                   x -> residual (identity / 1x1 conv + BN / none) -------------------+
+    TCN_unit:      the same without gcn1.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence
+
+import numpy as np
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+
+def init_conv(conv: nn.Conv2D) -> None:
+    """He-normal weights scaled by fan-out (out_channels * kernel area), zero bias."""
+    fan_out = conv.weight.shape[0] * int(np.prod(conv.weight.shape[2:]))
+    nn.initializer.Normal(mean=0.0, std=math.sqrt(2.0 / fan_out))(conv.weight)
+    if conv.bias is not None:
+        nn.initializer.Constant(0.0)(conv.bias)
+
+
+def init_bn(bn: nn.Layer, scale: float = 1.0, jitter: float = 0.0) -> None:
+    """BN scale = ``scale`` (plus N(0, jitter) noise when jitter > 0), shift = 0."""
+    if jitter > 0:
+        nn.initializer.Normal(mean=scale, std=jitter)(bn.weight)
+    else:
+        nn.initializer.Constant(scale)(bn.weight)
+    nn.initializer.Constant(0.0)(bn.bias)
+
+
+def aggregate(topology: paddle.Tensor, features: paddle.Tensor) -> paddle.Tensor:
+    """Per-channel graph aggregation: out[n, c, t, u] = sum_v topology[n, c, u, v] * features[n, c, t, v].
+
+    Args:
+        topology: (N, C, V, V) refined adjacency, row u = receiving joint.
+        features: (N, C, T, V).
+    Returns:
+        (N, C, T, V).
+    """
+    return paddle.matmul(features, topology, transpose_y=True)
+
+
+class CTRGC(nn.Layer):
+    """Channel-wise topology refinement graph convolution for one adjacency subset.
+
+    A shared topology ``A`` (V, V) is refined per output channel by the pairwise differences
+    of two joint embeddings (averaged over time), scaled by the learned scalar ``alpha``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, rel_channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2D(in_channels, rel_channels, 1)  # embedding of the receiving joint
+        self.conv2 = nn.Conv2D(in_channels, rel_channels, 1)  # embedding of the sending joint
+        self.conv3 = nn.Conv2D(in_channels, out_channels, 1)  # features to aggregate
+        self.conv4 = nn.Conv2D(rel_channels, out_channels, 1)  # relation -> per-channel topology
+        for conv in (self.conv1, self.conv2, self.conv3, self.conv4):
+            init_conv(conv)
+
+    def forward(self, x: paddle.Tensor, A: paddle.Tensor, alpha: paddle.Tensor) -> paddle.Tensor:
+        receiver = self.conv1(x).mean(axis=2)  # (N, R, V)
+        sender = self.conv2(x).mean(axis=2)  # (N, R, V)
+        relation = paddle.tanh(receiver.unsqueeze(-1) - sender.unsqueeze(-2))  # (N, R, V, V)
+        topology = self.conv4(relation) * alpha + A  # (N, C_out, V, V)
+        return aggregate(topology, self.conv3(x))
+
+
+class SpatialCTRGC(nn.Layer):
+    """Sum of one CTR-GC per adjacency subset, BN, residual (``down``), ReLU.
+
+    ``PA`` is the trainable adjacency (3, V, V) when ``adaptive``; otherwise the fixed
+    adjacency is kept as the buffer ``A``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, adaptive: bool = True):
+        super().__init__()
+        rel_channels = 8 if in_channels <= 16 else in_channels // 8
+        self.adaptive = adaptive
+        self.convs = nn.LayerList([CTRGC(in_channels, out_channels, rel_channels) for _ in range(A.shape[0])])
+        if in_channels != out_channels:
+            self.down = nn.Sequential(nn.Conv2D(in_channels, out_channels, 1), nn.BatchNorm2D(out_channels))
+            init_conv(self.down[0])
+        else:
+            self.down = nn.Identity()
+        A = np.asarray(A, dtype=np.float32)
+        if adaptive:
+            self.PA = self.create_parameter(shape=list(A.shape), dtype="float32",
+                                            default_initializer=nn.initializer.Assign(A))
+        else:
+            self.register_buffer("A", paddle.to_tensor(A), persistable=True)
+        self.alpha = self.create_parameter(shape=[1], dtype="float32",
+                                           default_initializer=nn.initializer.Constant(0.0))
+        self.bn = nn.BatchNorm2D(out_channels)
+        init_bn(self.bn, scale=1e-6)  # the block starts close to its residual path
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        A = self.PA if self.adaptive else self.A
+        y = None
+        for i, ctrgc in enumerate(self.convs):
+            z = ctrgc(x, A[i], self.alpha)
+            y = z if y is None else y + z
+        return F.relu(self.bn(y) + self.down(x))
+
+
+class TemporalConv(nn.Layer):
+    """(k x 1) convolution over time (optionally strided / dilated) followed by BN."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, dilation: int = 1):
+        super().__init__()
+        pad = (kernel_size - 1) * dilation // 2  # keeps T when stride == 1
+        self.conv = nn.Conv2D(in_channels, out_channels, kernel_size=(kernel_size, 1), padding=(pad, 0),
+                              stride=(stride, 1), dilation=(dilation, 1))
+        self.bn = nn.BatchNorm2D(out_channels)
+        init_conv(self.conv)
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return self.bn(self.conv(x))
+
+
+class MultiScaleTCN(nn.Layer):
+    """Multi-scale temporal convolution: parallel branches concatenated on channels.
+
+    One branch per dilation (1x1 conv, BN, ReLU, dilated temporal conv + BN), one max-pool
+    branch (1x1 conv, BN, ReLU, 3x1 max-pool, BN) and one strided 1x1 branch (conv, BN).
+    Each branch has ``out_channels / (len(dilations) + 2)`` channels.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 5, stride: int = 1,
+                 dilations: Sequence[int] = (1, 2)):
+        super().__init__()
+        num_branches = len(dilations) + 2
+        if out_channels % num_branches:
+            raise ValueError(f"multi-scale TCN: {out_channels} output channels do not split into "
+                             f"{num_branches} equal branches")
+        width = out_channels // num_branches
+
+        def squeeze() -> list:  # 1x1 conv to the branch width
+            return [nn.Conv2D(in_channels, width, 1), nn.BatchNorm2D(width), nn.ReLU()]
+
+        branches = [nn.Sequential(*squeeze(), TemporalConv(width, width, kernel_size, stride, d)) for d in dilations]
+        branches.append(nn.Sequential(*squeeze(), nn.MaxPool2D(kernel_size=(3, 1), stride=(stride, 1), padding=(1, 0)),
+                                      nn.BatchNorm2D(width)))
+        branches.append(nn.Sequential(nn.Conv2D(in_channels, width, 1, stride=(stride, 1)), nn.BatchNorm2D(width)))
+        self.branches = nn.LayerList(branches)
+        for layer in self.sublayers():
+            if isinstance(layer, nn.Conv2D):
+                init_conv(layer)
+            elif isinstance(layer, nn.BatchNorm2D):
+                init_bn(layer, scale=1.0, jitter=0.02)
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return paddle.concat([branch(x) for branch in self.branches], axis=1)
+
+
+def residual_path(in_channels: int, out_channels: int, stride: int, enabled: bool) -> Optional[nn.Layer]:
+    """None (no residual), identity, or a strided 1x1 conv + BN when the shape changes."""
+    if not enabled:
+        return None
+    if in_channels == out_channels and stride == 1:
+        return nn.Identity()
+    return TemporalConv(in_channels, out_channels, kernel_size=1, stride=stride)
+
+
+def _add_residual(y: paddle.Tensor, x: paddle.Tensor, residual: Optional[nn.Layer]) -> paddle.Tensor:
+    return F.relu(y if residual is None else y + residual(x))
+
+
+class TCN_GCN_unit(nn.Layer):
+    """CTR-GC spatial module, multi-scale temporal module and a residual: (N, C_in, T, V) -> (N, C_out, T/stride, V)."""
+
+    def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, stride: int = 1, residual: bool = True,
+                 adaptive: bool = True, kernel_size: int = 5, dilations: Sequence[int] = (1, 2)):
+        super().__init__()
+        self.gcn1 = SpatialCTRGC(in_channels, out_channels, A, adaptive=adaptive)
+        self.tcn1 = MultiScaleTCN(out_channels, out_channels, kernel_size, stride, dilations)
+        self.residual = residual_path(in_channels, out_channels, stride, residual)
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return _add_residual(self.tcn1(self.gcn1(x)), x, self.residual)
+
+
+class TCN_unit(nn.Layer):
+    """Multi-scale temporal module and a residual, no spatial mixing: (N, C_in, T, V) -> (N, C_out, T/stride, V)."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, residual: bool = True,
+                 kernel_size: int = 5, dilations: Sequence[int] = (1, 2)):
+        super().__init__()
+        self.tcn1 = MultiScaleTCN(in_channels, out_channels, kernel_size, stride, dilations)
+        self.residual = residual_path(in_channels, out_channels, stride, residual)
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return _add_residual(self.tcn1(x), x, self.residual)
