@@ -8,7 +8,7 @@ only the multi-scale temporal module (``TCN_unit``). Blocks are named ``l1, l2, 
 The first block has no residual connection.
 
 Trainable parameters with a 60-class CTRGCNHead (measured, see tests/modeling/test_ctrgcn.py):
-CTRGCN 1,446,672; CTRGCN_light 498,648.
+CTRGCN 1,446,672; CTRGCN_light 705,630.
 """
 from __future__ import annotations
 
