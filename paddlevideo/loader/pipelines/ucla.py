@@ -13,6 +13,10 @@ A UCLA config lists them in that order:
     - MinMaxScale:
     - ResampleFrames: {window_size: 52, random_draw: true}   # false for val/test
 
+Step 3 is invariant to any per-axis shift and to a positive uniform scale, so it cancels the
+centring of step 1 and the scale s of step 2; only the rotation changes what the model sees.
+The steps are kept as the feeder has them, so configs read like the published recipe.
+
 Randomness comes from ``np.random`` as in ``skeleton.py``.
 """
 from __future__ import annotations
