@@ -61,6 +61,23 @@ def test_any_number_of_frames(T):
     assert np.isfinite(out.numpy()).all()
 
 
+def test_static_graph_accepts_any_batch_and_frames():
+    from paddle.static import InputSpec
+
+    paddle.seed(0)
+    backbone = CTRGCN(base_channel=4, blocks=[[4, 2, True]])
+    backbone.eval()
+    static = paddle.jit.to_static(backbone, input_spec=[InputSpec([None, 3, None, 25, 2], "float32")],
+                                  full_graph=True)
+    for n, T in ((1, 10), (3, 13)):
+        x = paddle.randn([n, 3, T, 25, 2])
+        with paddle.no_grad():
+            want = backbone.forward(x).numpy()
+            got = static(x).numpy()
+        assert got.shape == (n, 2, 16, (T + 1) // 2, 25)
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
 def test_parameter_counts():
     assert trainable(recognizer("CTRGCN", 64)) == CTRGCN_PARAMS
     assert trainable(recognizer("CTRGCN_light", 60)) == CTRGCN_LIGHT_PARAMS

@@ -137,7 +137,8 @@ class CTRGCN(nn.Layer):
         x = x.flatten(0, 1)  # (N*M, C, T, V)
         for name in self.block_names:
             x = getattr(self, name)(x)
-        return x.unflatten(0, [-1, M])  # (N, M, C_out, T_out, V)
+        frames = paddle.shape(x)[2]  # a tensor, so exported models accept any T
+        return x.reshape([-1, M, self.out_channels, frames, V])  # (N, M, C_out, T_out, V)
 
 
 @BACKBONES.register()
