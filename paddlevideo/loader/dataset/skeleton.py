@@ -37,8 +37,8 @@ def _load_labels(label_path: str) -> Tuple[List[str], List[int]]:
     try:
         with open(label_path, "rb") as f:
             content = pickle.load(f)
-    except (pickle.UnpicklingError, EOFError, ValueError) as err:
-        raise ValueError(f"{label_path}: not a readable pickle ({err})") from err
+    except Exception as err:  # unpickling can fail in many ways; all mean an unusable file
+        raise ValueError(f"{label_path}: not a readable pickle ({type(err).__name__}: {err})") from err
     if not isinstance(content, (list, tuple)) or len(content) != 2:
         raise ValueError(f"{label_path}: expected a pickled pair [names, labels], got {type(content).__name__}")
     raw_names, raw_labels = content
