@@ -160,7 +160,7 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
         state = checkpoint.load(path)
         model.set_state_dict(state["model"])
-        optimizer.set_state_dict(state["optimizer"])
+        checkpoint.load_portable_optimizer_state(model, optimizer, state["optimizer"])
         start_epoch, best_top1 = int(state["epoch"]) + 1, float(state["best_top1"])
         logger.info(f"resumed from {path}: continuing at epoch {start_epoch + 1}/{epochs}, "
                     f"lr {optimizer.get_lr():.6g}")
@@ -252,12 +252,17 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
             if (epoch + 1) % save_interval == 0 or epoch + 1 == epochs:
                 checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_epoch_{epoch + 1:05d}.pdparams"))
             checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_latest.pdparams"))
-            checkpoint.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            checkpoint.save({"model": model.state_dict(), "optimizer": checkpoint.portable_optimizer_state(model, optimizer),
                              "epoch": epoch, "best_top1": best_top1},
                             os.path.join(out_dir, RESUME_FILE))
         if parallel:
             paddle.distributed.barrier()
     vdl.close()
+    # trainable weights agree across data-parallel ranks; BN running statistics are per rank
+    # (rank 0's are saved), as in PaddleVideo
+    checksum = sum(float(np.abs(p.numpy().astype(np.float64)).sum()) for p in model.parameters()
+                   if not p.stop_gradient)
+    logger.info(f"rank {rank}: final weights checksum {checksum:.12e}")
     summary["best_top1"] = best_top1
     summary["model"] = model
     return summary
