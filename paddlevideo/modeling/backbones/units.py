@@ -82,7 +82,7 @@ class SpatialCTRGC(nn.Layer):
 
     def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, adaptive: bool = True):
         super().__init__()
-        rel_channels = 8 if in_channels <= 16 else in_channels // 8
+        rel_channels = 8 if in_channels <= 16 else in_channels // 8  # raw coordinates (C=2, 3, 9...) get 8
         self.adaptive = adaptive
         self.convs = nn.LayerList([CTRGC(in_channels, out_channels, rel_channels) for _ in range(A.shape[0])])
         if in_channels != out_channels:
