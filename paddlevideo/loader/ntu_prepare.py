@@ -1,0 +1,400 @@
+"""Build the PaddleVideo-format NTU RGB+D benchmarks from a folder of raw ``.skeleton`` files.
+
+Output, per benchmark (``xsub``/``xview`` for NTU-60, ``xsub``/``xset`` for NTU-120)::
+
+    <out>/<benchmark>/train_data.npy   (N, 3, T, 25, 2) float32, zero-padded to T frames
+    <out>/<benchmark>/train_label.pkl  [names (list of str), labels (list of int, 0-based)]
+    <out>/<benchmark>/val_data.npy, val_label.pkl
+    <out>/prepare_ntu.log              what happened to every file, then the summary
+
+Two passes keep memory small whatever the dataset size:
+
+1. Worker processes read, denoise and translate one file at a time
+   (:mod:`paddlevideo.loader.ntu_raw`). The main process appends each sample
+   (3, F, 25, 2) to a spool file in the output folder and keeps only its name, ids,
+   frame count and spool offset.
+2. For each benchmark and split, samples are copied from the spool into the ``.npy``
+   through memory maps, a bounded slice of the output at a time. T is the longest
+   sample, as in the reference preparation.
+
+Every output is written under a temporary name and renamed when complete.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import multiprocessing
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from . import ntu_raw
+from .ntu_raw import DATASETS, SINGLE_ACTOR_FILLS, SkeletonFormatError
+
+LOG_NAME = "prepare_ntu.log"
+SPOOL_NAME = ".prepare_ntu.spool"
+SAMPLE_FLOATS_PER_FRAME = 3 * ntu_raw.NUM_JOINTS * 2
+WRITE_CHUNK_BYTES = 64 << 20  # size of one memory-mapped slice of an output file
+
+
+@dataclass
+class _Entry:
+    """A prepared sample, as remembered between the two passes."""
+
+    name: str
+    info: dict[str, int]
+    frames: int
+    offset: int  # in float32 values from the start of the spool
+
+
+@dataclass
+class Summary:
+    """Counts reported at the end of a run (and returned to callers)."""
+
+    dataset: str
+    files_found: int = 0
+    outside_dataset: int = 0
+    files_read: int = 0
+    prepared: int = 0
+    skipped: collections.Counter = field(default_factory=collections.Counter)  # by kind
+    samples: dict[str, dict[str, int]] = field(default_factory=dict)  # benchmark -> split -> N
+    max_frames: int = 0
+    empty_frames_dropped: int = 0
+    files_with_empty_frames: int = 0
+    missing_frames_removed: int = 0
+    files_with_missing_frames: int = 0
+    bodies_read: int = 0
+    removed_by_length: int = 0
+    removed_by_spread: int = 0
+    not_placed: int = 0
+    two_actor_samples: int = 0
+    read_seconds: float = 0.0
+    write_seconds: float = 0.0
+
+    @property
+    def num_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def lines(self) -> list[str]:
+        out = [f"NTU preparation summary ({self.dataset})",
+               f"  files found: {self.files_found} .skeleton; not in {self.dataset} "
+               f"(setup/performer/action out of range): {self.outside_dataset}",
+               f"  files read: {self.files_read}; prepared: {self.prepared}; "
+               f"skipped: {self.num_skipped}"]
+        for kind, n in sorted(self.skipped.items()):
+            out.append(f"    skipped, {kind}: {n}")
+        for bench, splits in self.samples.items():
+            out.append(f"  {bench}: " + ", ".join(f"{s} {n} samples" for s, n in splits.items()))
+        out += [f"  frames: T = {self.max_frames} (longest sample); empty frames dropped: "
+                f"{self.empty_frames_dropped} in {self.files_with_empty_frames} files; "
+                f"all-zero frames removed: {self.missing_frames_removed} in "
+                f"{self.files_with_missing_frames} files",
+                f"  bodies: {self.bodies_read} read; removed by length (<= "
+                f"{ntu_raw.LENGTH_MAX_NOISE} frames): {self.removed_by_length}; by spread "
+                f"(>= {ntu_raw.SPREAD_NOISE_RATE:.2%} noisy frames): {self.removed_by_spread}; "
+                f"not placed (overlapping both actors): {self.not_placed}; samples with two "
+                f"actors: {self.two_actor_samples}",
+                f"  time: {self.read_seconds:.2f} s reading, {self.write_seconds:.2f} s writing"]
+        return out
+
+
+class _Log:
+    """The run's log file; problems are also shown on the console."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.file = open(path, "w", encoding="utf-8")
+
+    def write(self, line: str) -> None:
+        self.file.write(line + "\n")
+
+    def warn(self, line: str) -> None:
+        self.write(line)
+        tqdm.write(line, file=sys.stderr)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class NamesFileError(ValueError):
+    """A --names-file entry is not a valid name or has no file in the skeletons folder."""
+
+
+def select_files(skeletons_dir: str, dataset: str, names_file: str | None = None,
+                 limit: int | None = None) -> tuple[list[tuple[str, str, dict]], int, int, list]:
+    """The files to prepare, sorted by name.
+
+    Returns ``(selected, found, outside, bad_names)``: (name, path, name ids) triples; how many
+    ``.skeleton`` files the folder holds; how many are not part of ``dataset``; and the
+    SkeletonFormatError of every file whose name is not an NTU name.
+    """
+    spec = DATASETS[dataset]
+    found = sorted(e.name for e in os.scandir(skeletons_dir)
+                   if e.name.endswith(".skeleton") and e.is_file())
+    wanted = _read_names_file(names_file) if names_file else None
+    if wanted is not None:
+        missing = sorted(wanted - {n[:-len(".skeleton")] for n in found})
+        if missing:
+            raise NamesFileError(f"{names_file}: {len(missing)} listed name(s) have no file in "
+                                 f"{skeletons_dir}: {', '.join(missing[:5])}"
+                                 + (" ..." if len(missing) > 5 else ""))
+    selected, bad_names, outside = [], [], 0
+    for file_name in found:
+        name = file_name[:-len(".skeleton")]
+        if wanted is not None and name not in wanted:
+            continue
+        path = os.path.join(skeletons_dir, file_name)
+        try:
+            info = ntu_raw.parse_ntu_name(name)
+        except SkeletonFormatError as err:
+            bad_names.append(SkeletonFormatError(path, None, err.kind, err.reason))
+            continue
+        if not spec.contains(info):
+            outside += 1
+            continue
+        selected.append((name, path, info))
+    if limit is not None:
+        selected = selected[:limit]
+    return selected, len(found), outside, bad_names
+
+
+def _read_names_file(path: str) -> set[str]:
+    names = set()
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            name = line.split("#", 1)[0].strip()
+            if not name:
+                continue
+            name = os.path.basename(name)
+            if name.endswith(".skeleton"):
+                name = name[:-len(".skeleton")]
+            try:
+                ntu_raw.parse_ntu_name(name)
+            except SkeletonFormatError as err:
+                raise NamesFileError(f"{path}:{number}: {err.reason}") from None
+            names.add(name)
+    return names
+
+
+def _prepare_one(job: tuple[str, str, str]):
+    """Worker: (name, path, single_actor) -> (name, sample or None, report or error)."""
+    name, path, single_actor = job
+    try:
+        seq = ntu_raw.read_skeleton_file(path)
+        data, report = ntu_raw.prepare_sequence(seq, single_actor)
+        return name, data, report
+    except SkeletonFormatError as err:
+        return name, None, err
+    except OSError as err:
+        return name, None, SkeletonFormatError(path, None, "unreadable", str(err))
+
+
+def _results(jobs: list, num_workers: int):
+    if num_workers <= 1 or len(jobs) <= 1:
+        yield from map(_prepare_one, jobs)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(num_workers) as pool:
+        yield from pool.imap(_prepare_one, jobs, chunksize=4)
+
+
+def _log_report(log: _Log, name: str, report: ntu_raw.DenoiseReport, summary: Summary) -> None:
+    summary.bodies_read += report.num_bodies
+    if report.dropped_frames:
+        summary.empty_frames_dropped += len(report.dropped_frames)
+        summary.files_with_empty_frames += 1
+        log.write(f"{name}: dropped {len(report.dropped_frames)} frames without bodies "
+                  f"(0-based): {report.dropped_frames}")
+    for body_id, length in report.removed_by_length:
+        log.write(f"{name}: body {body_id} removed by length ({length} frames)")
+    for body_id, rate in report.removed_by_spread:
+        log.write(f"{name}: body {body_id} removed by spread (noisy frame share {rate:.6f})")
+    for body_id in report.not_placed:
+        log.write(f"{name}: body {body_id} not placed (overlaps both actors)")
+    if report.missing_frames_removed:
+        summary.missing_frames_removed += report.missing_frames_removed
+        summary.files_with_missing_frames += 1
+        log.write(f"{name}: removed {report.missing_frames_removed} frames where every kept "
+                  f"joint is zero")
+    summary.removed_by_length += len(report.removed_by_length)
+    summary.removed_by_spread += len(report.removed_by_spread)
+    summary.not_placed += len(report.not_placed)
+    summary.two_actor_samples += report.num_actors == 2
+
+
+def _skip(log: _Log, err: SkeletonFormatError, summary: Summary) -> None:
+    summary.skipped[err.kind] += 1
+    log.warn(f"skipped {err}")
+
+
+def _split_order(entries: list[_Entry], bench: ntu_raw.Benchmark) -> dict[str, list[int]]:
+    """Entry indices of each split, in the reference order: by the split's id list, then
+    by name (entries are already sorted by name)."""
+    out = {}
+    for split, ids in (("train", bench.train), ("val", bench.val)):
+        rank = {v: r for r, v in enumerate(ids)}
+        members = [i for i, e in enumerate(entries) if e.info[bench.key] in rank]
+        members.sort(key=lambda i: rank[entries[i].info[bench.key]])  # stable: names stay sorted
+        out[split] = members
+    return out
+
+
+def _write_split(data_path: str, label_path: str, entries: list[_Entry], order: list[int],
+                 max_frames: int, spool: str) -> None:
+    """Write one split's (N, 3, T, 25, 2) array and [names, labels] atomically."""
+    shape = (len(order), 3, max_frames, ntu_raw.NUM_JOINTS, 2)
+    tmp_data, tmp_label = data_path + ".tmp", label_path + ".tmp"
+    if len(order) == 0 or max_frames == 0:
+        with open(tmp_data, "wb") as f:
+            np.save(f, np.zeros(shape, dtype=np.float32))
+    else:
+        header = np.lib.format.open_memmap(tmp_data, mode="w+", dtype=np.float32, shape=shape)
+        offset = header.offset
+        del header  # the file now has its header and full (sparse, zero) size
+        sample_bytes = int(np.prod(shape[1:])) * 4
+        per_chunk = max(1, WRITE_CHUNK_BYTES // sample_bytes)
+        with open(spool, "rb") as src:
+            for first in range(0, len(order), per_chunk):
+                chunk = order[first:first + per_chunk]
+                out = np.memmap(tmp_data, dtype=np.float32, mode="r+",
+                                offset=offset + first * sample_bytes, shape=(len(chunk),) + shape[1:])
+                for k, i in enumerate(chunk):
+                    e = entries[i]
+                    src.seek(e.offset * 4)
+                    sample = np.fromfile(src, dtype=np.float32, count=e.frames * SAMPLE_FLOATS_PER_FRAME)
+                    out[k, :, :e.frames] = sample.reshape(3, e.frames, ntu_raw.NUM_JOINTS, 2)
+                del out  # unmapped; the page cache writes it back
+    with open(tmp_label, "wb") as f:
+        pickle.dump([[entries[i].name for i in order], [entries[i].info["label"] for i in order]], f)
+    os.replace(tmp_data, data_path)
+    os.replace(tmp_label, label_path)
+
+
+def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
+                num_workers: int | None = None, limit: int | None = None,
+                names_file: str | None = None, single_actor: str | None = None,
+                progress: bool = True) -> Summary:
+    """Prepare every benchmark of ``dataset`` from ``skeletons_dir`` into ``out_dir``.
+
+    Files that cannot become a sample are skipped, logged with file, line and reason,
+    and counted in the returned summary. ``single_actor`` ("zeros" or "copy") fills the
+    second body slot of one-actor samples; by default as the dataset's reference does.
+    Raises NamesFileError for a bad names file, ValueError for bad arguments.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
+    spec = DATASETS[dataset]
+    single_actor = single_actor or spec.single_actor
+    if single_actor not in SINGLE_ACTOR_FILLS:
+        raise ValueError(f"single_actor must be one of {SINGLE_ACTOR_FILLS}, got {single_actor!r}")
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be >= 0, got {limit}")
+    if not os.path.isdir(skeletons_dir):
+        raise ValueError(f"skeletons folder not found: {skeletons_dir}")
+    if num_workers is None:
+        num_workers = os.cpu_count() or 1
+
+    selected, found, outside, bad_names = select_files(skeletons_dir, dataset, names_file, limit)
+    os.makedirs(out_dir, exist_ok=True)
+    summary = Summary(dataset, files_found=found, outside_dataset=outside)
+    log = _Log(os.path.join(out_dir, LOG_NAME))
+    spool = os.path.join(out_dir, SPOOL_NAME)
+    try:
+        log.write(f"preparing {dataset} from {os.path.abspath(skeletons_dir)}: {len(selected)} "
+                  f"files selected, {num_workers} worker(s), one-actor second slot: {single_actor}")
+        for err in bad_names:
+            _skip(log, err, summary)
+        entries = _read_all(selected, single_actor, num_workers, spool, log, summary, progress)
+        summary.max_frames = max((e.frames for e in entries), default=0)
+
+        start = time.perf_counter()
+        for bench in spec.benchmarks:
+            folder = os.path.join(out_dir, bench.name)
+            os.makedirs(folder, exist_ok=True)
+            summary.samples[bench.name] = {}
+            for split, order in _split_order(entries, bench).items():
+                _write_split(os.path.join(folder, f"{split}_data.npy"),
+                             os.path.join(folder, f"{split}_label.pkl"),
+                             entries, order, summary.max_frames, spool)
+                summary.samples[bench.name][split] = len(order)
+        summary.write_seconds = time.perf_counter() - start
+        for line in summary.lines():
+            log.write(line)
+    finally:
+        log.close()
+        if os.path.exists(spool):
+            os.remove(spool)
+    return summary
+
+
+def _read_all(selected, single_actor, num_workers, spool, log, summary, progress) -> list[_Entry]:
+    """Pass 1: prepare every file in workers, spool the samples, keep small records."""
+    start = time.perf_counter()
+    entries: list[_Entry] = []
+    jobs = [(name, path, single_actor) for name, path, _ in selected]
+    infos = {name: info for name, _, info in selected}
+    offset = 0
+    with open(spool, "wb") as out:
+        results = _results(jobs, num_workers)  # workers start before the progress bar
+        for name, data, report in tqdm(results, total=len(jobs), desc="reading .skeleton",
+                                       unit="file", disable=not progress, file=sys.stderr):
+            summary.files_read += 1
+            if isinstance(report, SkeletonFormatError):
+                _skip(log, report, summary)
+                continue
+            _log_report(log, name, report, summary)
+            out.write(data.tobytes())
+            frames = data.shape[1]
+            entries.append(_Entry(name, infos[name], frames, offset))
+            offset += data.size
+            summary.prepared += 1
+    summary.read_seconds = time.perf_counter() - start
+    return entries
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see ``data/ntu-rgb-d/prepare_ntu.py --help``."""
+    parser = argparse.ArgumentParser(
+        prog="prepare_ntu.py",
+        description="Prepare NTU RGB+D 60/120 raw .skeleton files as PaddleVideo data: "
+                    "OUT/<benchmark>/{train,val}_{data.npy,label.pkl} and OUT/prepare_ntu.log.")
+    parser.add_argument("--skeletons-dir", required=True,
+                        help="folder of raw .skeleton files (e.g. nturgb+d_skeletons)")
+    parser.add_argument("--out-dir", required=True, help="output folder")
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="ntu60",
+                        help="ntu60: setups 1-17, benchmarks xsub/xview; ntu120: setups "
+                             "1-32, benchmarks xsub/xset (default: ntu60)")
+    parser.add_argument("--num-workers", type=int, default=None,
+                        help="worker processes (default: all CPUs; 0 or 1: in this process)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 if any file was skipped")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="prepare only the first N selected files (by name)")
+    parser.add_argument("--names-file", default=None,
+                        help="prepare only the samples named in this file (one per line)")
+    parser.add_argument("--single-actor", choices=SINGLE_ACTOR_FILLS, default=None,
+                        help="second body slot of one-actor samples (default: as the "
+                             "dataset's reference: zeros for ntu60, copy for ntu120)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    try:
+        summary = prepare_ntu(args.skeletons_dir, args.out_dir, args.dataset, args.num_workers,
+                              args.limit, args.names_file, args.single_actor,
+                              progress=not args.no_progress)
+    except (NamesFileError, ValueError) as err:
+        parser.error(str(err))
+    print("\n".join(summary.lines()))
+    print(f"  log: {os.path.join(args.out_dir, LOG_NAME)}")
+    if summary.prepared == 0:
+        print("error: no sample could be prepared", file=sys.stderr)
+        return 1
+    if args.strict and summary.num_skipped:
+        print(f"error: {summary.num_skipped} file(s) skipped (--strict)", file=sys.stderr)
+        return 1
+    return 0
