@@ -1,0 +1,174 @@
+"""Fuse the per-sample scores of several streams (joint, bone, motion, bone-motion).
+
+    python tools/ensemble.py --scores joint/test/scores.npz bone/test/scores.npz \\
+        --weights 0.6 0.4 --out fused/scores.npz
+
+Each input is a ``scores.npz`` written by ``main.py --test`` (arrays ``names`` (N,),
+``scores`` (N, K) logits, ``labels`` (N,) 0-based, -1 when unknown). The fused score of a
+sample is ``sum_i w_i * scores_i``, on the raw logits as CTR-GCN's ensemble does. The files
+must list the same samples in the same order with the same labels and class count; the
+first difference is an error that names the files, the index and both values.
+
+Prints Top-1 of every stream and Top-1 / Top-5 of the fusion; ``--out`` writes the fused
+scores in the same ``scores.npz`` form (so fusions can be fused again or plotted).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from paddlevideo.metrics.skeleton_metric import topk_accuracy  # noqa: E402
+
+REQUIRED = ("names", "scores", "labels")
+
+
+class ScoreFile:
+    """One ``scores.npz``: names (N,) str, scores (N, K) float64, labels (N,) int64."""
+
+    def __init__(self, path: str):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"score file not found: {path}")
+        try:
+            loaded = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise ValueError(f"{path}: not a readable .npz score file ({err})") from err
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path}: a single array, not a .npz archive of {list(REQUIRED)}")
+        with loaded:
+            found = list(loaded.files)
+            arrays = {k: loaded[k] for k in REQUIRED if k in found}
+        missing = [k for k in REQUIRED if k not in arrays]
+        if missing:
+            raise ValueError(f"{path}: missing array(s) {missing}; a scores.npz from main.py --test "
+                             f"holds {list(REQUIRED)}, this file has {found}")
+        self.names = arrays["names"].astype(str)
+        self.scores = arrays["scores"].astype(np.float64)
+        self.labels = arrays["labels"].astype(np.int64)
+        self.path = path
+        n = len(self.names)
+        if self.scores.ndim != 2 or len(self.scores) != n or self.labels.shape != (n,):
+            raise ValueError(f"{path}: expected names (N,), scores (N, K), labels (N,); got "
+                             f"{self.names.shape}, {self.scores.shape}, {self.labels.shape}")
+
+
+def check_aligned(files: Sequence[ScoreFile]) -> None:
+    """Raise ValueError at the first sample whose name or label differs from the first file's."""
+    ref = files[0]
+    for other in files[1:]:
+        if other.scores.shape[1] != ref.scores.shape[1]:
+            raise ValueError(f"{other.path} has {other.scores.shape[1]} classes but {ref.path} has "
+                             f"{ref.scores.shape[1]}")
+        for what, a, b in (("sample name", ref.names, other.names), ("label", ref.labels, other.labels)):
+            n = min(len(a), len(b))
+            diff = np.flatnonzero(a[:n] != b[:n])
+            if len(diff):
+                i = int(diff[0])
+                raise ValueError(f"{what}s differ at index {i}: {ref.path} has {a[i]!r}, {other.path} has {b[i]!r} "
+                                 "(score files must list the same samples in the same order)")
+            if len(a) != len(b):
+                raise ValueError(f"{ref.path} has {len(a)} samples but {other.path} has {len(b)}; the first "
+                                 f"{n} agree (index {n} exists only in the longer file)")
+
+
+def fuse(files: Sequence[ScoreFile], weights: Sequence[float]) -> np.ndarray:
+    """(N, K) weighted sum of the files' scores."""
+    fused = np.zeros_like(files[0].scores)
+    for f, w in zip(files, weights):
+        fused += w * f.scores
+    return fused
+
+
+def accuracies(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
+    """Top-1 and Top-5 over the samples with a label (>= 0); NaN when there are none."""
+    known = labels >= 0
+    return {"top1": topk_accuracy(scores[known], labels[known], 1),
+            "top5": topk_accuracy(scores[known], labels[known], 5)}
+
+
+def save_scores(path: str, names: np.ndarray, scores: np.ndarray, labels: np.ndarray) -> None:
+    """Write a ``scores.npz`` atomically (temp file in the same folder, then rename)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".npz", dir=folder)
+    os.close(fd)
+    try:
+        np.savez(tmp, names=names, scores=scores.astype(np.float32), labels=labels)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def run(score_paths: Sequence[str], weights: Optional[Sequence[float]] = None,
+        out: Optional[str] = None) -> Dict[str, object]:
+    """Load, check, fuse and evaluate; returns per-stream Top-1 and the fused Top-1 / Top-5."""
+    if len(score_paths) < 1:
+        raise ValueError("--scores needs at least one file")
+    weights = [1.0] * len(score_paths) if weights is None else list(weights)
+    if len(weights) != len(score_paths):
+        raise ValueError(f"{len(score_paths)} score files but {len(weights)} weights; give one weight per file")
+    files = [ScoreFile(p) for p in score_paths]
+    check_aligned(files)
+    labels = files[0].labels
+    fused = fuse(files, weights)
+    result: Dict[str, object] = {
+        "num_samples": len(labels),
+        "num_labelled": int((labels >= 0).sum()),
+        "streams": [{"path": f.path, "weight": w, **accuracies(f.scores, labels)} for f, w in zip(files, weights)],
+        "fused": accuracies(fused, labels),
+    }
+    if out:
+        save_scores(out, files[0].names, fused, labels)
+        result["out"] = out
+    return result
+
+
+def _percent(x: float) -> str:
+    return "   n/a" if np.isnan(x) else f"{100 * x:6.2f}"
+
+
+def report(result: Dict[str, object]) -> List[str]:
+    """Printable lines of a ``run`` result."""
+    lines = [f"{result['num_samples']} samples ({result['num_labelled']} labelled)",
+             f"{'weight':>8} {'top1 %':>7} {'top5 %':>7}  stream"]
+    for s in result["streams"]:
+        lines.append(f"{s['weight']:8.3g} {_percent(s['top1'])} {_percent(s['top5'])}  {s['path']}")
+    fused = result["fused"]
+    lines.append(f"{'fused':>8} {_percent(fused['top1'])} {_percent(fused['top5'])}")
+    if "out" in result:
+        lines.append(f"fused scores written to {result['out']}")
+    return lines
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser("python tools/ensemble.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scores", nargs="+", required=True, help="scores.npz files from main.py --test")
+    p.add_argument("--weights", nargs="+", type=float, default=None,
+                   help="one weight per score file (default: all 1)")
+    p.add_argument("--out", default=None, help="write the fused scores here (.npz)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        result = run(args.scores, args.weights, args.out)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print("\n".join(report(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
