@@ -272,8 +272,13 @@ def _write_split(data_path: str, label_path: str, entries: list[_Entry], order: 
                 del out  # unmapped; the page cache writes it back
     with open(tmp_label, "wb") as f:
         pickle.dump([[entries[i].name for i in order], [entries[i].info["label"] for i in order]], f)
-    os.replace(tmp_data, data_path)
-    os.replace(tmp_label, label_path)
+    for tmp, final in ((tmp_data, data_path), (tmp_label, label_path)):
+        # Renaming over an old output makes ext4 write the new file out synchronously
+        # (auto_da_alloc); removing the old one first keeps re-runs as fast as first runs
+        # and still never leaves a partial file under the final name.
+        if os.path.exists(final):
+            os.remove(final)
+        os.replace(tmp, final)
 
 
 def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",

@@ -168,17 +168,12 @@ def parse_ntu_name(name: str) -> dict[str, int]:
 # reading: vectorised tokenising and number parsing of the whole file
 
 _NUMERIC_TEXT = b"0123456789.+-eE \t\r\n"  # the only bytes a valid file contains
-_WS, _DIGIT, _DOT, _SIGN, _EXP = range(5)  # classes of those bytes
-_CLASS = np.full(256, _WS, dtype=np.uint8)
-_CLASS[list(b"0123456789")] = _DIGIT
-_CLASS[ord(".")] = _DOT
-_CLASS[list(b"+-")] = _SIGN
-_CLASS[list(b"eE")] = _EXP
 _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
 _TOKEN = re.compile(rb"[^ \t\r\n]+")
+_NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _POW10 = 10.0 ** np.arange(23)  # powers of ten that float64 holds exactly
-_FAST_DIGITS = 15  # integer mantissas below 10**15 are exact in float64
-_FAST_WIDTH = 16  # longer tokens (never seen in NTU files) are left to float()
+_FAST_WIDTH = 16  # x/y/z tokens up to 15 bytes (15 digits: exact in float64) are
+                  # converted together; longer ones (never seen in NTU files) by float()
 
 
 class _Text:
@@ -210,40 +205,69 @@ class _Text:
         return _TOKEN.match(self.data, begin).group().decode("latin-1")
 
     def token_starts(self) -> np.ndarray:
-        """Byte offsets where whitespace-separated tokens start, after checking that every
-        token is a decimal number ``[+-]?(D+.?D*|.D+)([eE][+-]?D+)?`` (D a digit)."""
+        """Byte offsets where whitespace-separated tokens start, after checking that
+        every token is made of digits, signs, dots and exponent marks each in a place a
+        decimal number allows (a sign first or after the exponent mark, a dot next to a
+        digit, an exponent mark between a digit or dot and a digit or sign)."""
         if self.data.translate(None, _NUMERIC_TEXT):
             pos = _NOT_NUMERIC.search(self.data).start()
             raise self.fail(pos, f"character {self.data[pos:pos + 1]!r} in "
                                  f"{self.token_at(pos)!r}; fields must be numbers")
-        padded = self.padded[:len(self.data) + 2]
+        padded = self.padded[:len(self.data) + 2]  # [1:-1] a byte, [:-2] left, [2:] right
         space = padded <= ord(" ")  # only space, tab, CR and LF are that low here
         starts = np.flatnonzero(space[:-2] & ~space[1:-1])
-        # check the rules at each sign, dot or exponent mark, from its neighbours' classes
         marks = np.flatnonzero(~space[1:-1] & ((padded[1:-1] - np.uint8(ord("0"))) > 9))
-        here, left, right = (_CLASS[padded[marks + k]] for k in (1, 0, 2))
-        sign, dot, exp = here == _SIGN, here == _DOT, here == _EXP
-        ok = np.where(sign, ((left == _WS) & ((right == _DIGIT) | (right == _DOT)))
-                      | ((left == _EXP) & (right == _DIGIT)), True)
-        ok &= ~dot | (left == _DIGIT) | (right == _DIGIT)
-        ok &= ~exp | (((left == _DIGIT) | (left == _DOT)) & ((right == _DIGIT) | (right == _SIGN)))
-        # a token holds at most one dot, then at most one exponent: among consecutive
-        # dot/exponent marks of the same token only "dot, exponent" is allowed
-        pairs = marks[~sign]
-        token = np.searchsorted(starts, pairs, side="right")
-        is_dot = dot[~sign]
-        clash = (token[1:] == token[:-1]) & ~(is_dot[:-1] & ~is_dot[1:])
-        if not ok.all() or clash.any():
-            pos = min(marks[~ok][:1].tolist() + pairs[1:][clash][:1].tolist())
+        here, left, right = padded[marks + 1], padded[marks], padded[marks + 2]
+        # here: "+" 43 or "-" 45 (sign), "." 46 (dot), "E" 69 or "e" 101 (exponent mark)
+        left_digit = (left - np.uint8(ord("0"))) < 10
+        right_digit = (right - np.uint8(ord("0"))) < 10
+        ok = np.where(
+            here < ord("."),  # a sign
+            ((left <= ord(" ")) & (right_digit | (right == ord("."))))
+            | (((left | 0x20) == ord("e")) & right_digit),
+            np.where(here == ord("."), left_digit | right_digit,
+                     (left_digit | (left == ord(".")))
+                     & (right_digit | (right == ord("+")) | (right == ord("-")))))
+        if not ok.all():
+            pos = int(marks[np.argmin(ok)])
             raise self.fail(pos, f"{self.token_at(pos)!r} is not a decimal number")
         return starts
 
-    def parse_floats(self, starts: np.ndarray, width: int) -> np.ndarray:
-        """float64 values of the checked tokens starting at ``starts``, each at most
-        ``width`` - 1 bytes long, correctly rounded (the same values as float())."""
+    def token_matrix(self, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Bytes of the tokens starting at ``starts``, one column each: (width, n) uint8,
+        and each token's length (0 when it is ``width`` bytes or longer)."""
         rows = np.arange(width)[:, None]
-        chars = self.padded[starts + 1 + rows]  # (W, n): byte j of each token, then beyond
-        length = np.argmax(chars <= ord(" "), axis=0)  # a token ends at its first space
+        chars = self.padded[starts + 1 + rows]  # byte j of each token, then what follows
+        return chars, np.argmax(chars <= ord(" "), axis=0)
+
+    def parse_counts(self, starts: np.ndarray) -> np.ndarray:
+        """int64 values of the tokens starting at ``starts`` that are plain whole numbers
+        (digits only, at most 18); -1 for any other token."""
+        chars, length = self.token_matrix(starts, _COUNT_DIGITS + 1)
+        width = int(length.max(initial=0))
+        inside = np.arange(width)[:, None] < length
+        value = (chars[:width] - np.uint8(ord("0"))).astype(np.int64)
+        plain = (length > 0) & ~(inside & (value > 9)).any(axis=0)
+        out = np.zeros(len(starts), dtype=np.int64)
+        for j in range(width):
+            out = np.where(inside[j], out * 10 + value[j], out)
+        return np.where(plain, out, -1)
+
+    def token_texts(self, starts: np.ndarray) -> np.ndarray | None:
+        """The tokens starting at ``starts`` as an array of bytes strings, or None if one
+        is longer than 18 bytes."""
+        chars, length = self.token_matrix(starts, _COUNT_DIGITS + 1)
+        if not length.all():
+            return None
+        chars = np.where(np.arange(len(chars))[:, None] < length, chars, np.uint8(0))
+        return np.ascontiguousarray(chars.T).view(f"S{len(chars)}").ravel()
+
+    def parse_floats(self, starts: np.ndarray, width: int) -> np.ndarray:
+        """float64 values of the checked tokens starting at ``starts``, correctly rounded
+        (the same values as float()). Tokens of ``width`` bytes or more, with an exponent
+        or with two dots are checked and converted one by one."""
+        chars, length = self.token_matrix(starts, width)
+        rows = np.arange(width)[:, None]
         inside = rows < length
         is_dot = inside & (chars == ord("."))
         has_dot, dot = is_dot.any(axis=0), np.argmax(is_dot, axis=0)
@@ -257,16 +281,19 @@ class _Text:
         fraction = np.where(has_dot, length - 1 - dot, 0)
         out = mantissa / _POW10[fraction]
         out[chars[0] == ord("-")] *= -1
-        digits = np.count_nonzero(digit, axis=0)
-        # exponents, long mantissas (inexact above 2**53) and long tokens: float() itself
-        slow = ((inside & ((chars | 0x20) == ord("e"))).any(axis=0) | (digits > _FAST_DIGITS)
-                | (length == 0))
+        # at most width - 1 <= 15 bytes, hence digits: exact in float64
+        slow = ((length == 0) | (inside & ((chars | 0x20) == ord("e"))).any(axis=0)
+                | (np.count_nonzero(is_dot, axis=0) > 1))
         for i in np.flatnonzero(slow):
-            out[i] = float(_TOKEN.match(self.data, int(starts[i])).group())
+            token = _TOKEN.match(self.data, int(starts[i])).group()
+            if not _NUMBER.fullmatch(token):
+                raise self.fail(int(starts[i]), f"{token.decode()!r} is not a decimal number")
+            out[i] = float(token)
         return out
 
 
-_SPACES = np.full(_FAST_WIDTH + 2, ord(" "), dtype=np.uint8)
+_COUNT_DIGITS = 18  # whole numbers up to 18 digits fit int64
+_SPACES = np.full(max(_FAST_WIDTH, _COUNT_DIGITS + 1) + 2, ord(" "), dtype=np.uint8)
 
 
 def read_skeleton_file(path: str | os.PathLike) -> SkeletonSequence:
@@ -288,15 +315,90 @@ def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
     starts = text.token_starts()
     if len(starts) == 0:
         raise SkeletonFormatError(path, None, "empty file", "the file has no content")
-    layout = _Layout(text, starts)
-    counts, last_line = layout.counts, layout.last_line
+    lines = _Lines(text, starts)
+    layout = _layout_at_once(text, starts, lines) or _layout_line_by_line(text, starts, lines)
+    xyz = _joint_positions(text, starts, lines.first_token, layout.block_lines)
+    tracks: dict[str, list[int]] = {}
+    for k, body_id in enumerate(layout.body_ids):
+        tracks.setdefault(body_id, []).append(k)
+    bodies = {body_id: BodyTrack(body_id, int(layout.body_frames[ks[0]]), xyz[ks])
+              for body_id, ks in tracks.items()}
+    return SkeletonSequence(path, layout.num_frames, layout.dropped, bodies)
 
+
+@dataclass
+class _LayoutResult:
+    num_frames: int
+    dropped: list[int]  # 0-based frames without bodies
+    body_ids: list[str]  # per body, in file order
+    body_frames: np.ndarray  # per body: index of its frame among the non-empty frames
+    block_lines: np.ndarray  # per body: 0-based line of its first joint
+
+
+class _Lines:
+    """Field counts per line."""
+
+    def __init__(self, text: _Text, starts: np.ndarray):
+        self.first_token = np.concatenate(([0], np.searchsorted(starts, text.newlines)))
+        self.counts = np.diff(self.first_token, append=len(starts))  # fields on each line
+        self.last_line = int(np.searchsorted(text.newlines, starts[-1]))  # last with a field
+
+
+_BODY_LINES = 2 + NUM_JOINTS  # body line, joint count, joints
+
+
+def _layout_at_once(text: _Text, starts: np.ndarray, lines: _Lines) -> _LayoutResult | None:
+    """The layout of a well-formed file, found with whole-array operations; None when
+    anything is off (the line-by-line walk then names the problem)."""
+    n = lines.last_line + 1
+    counts = lines.counts[:n]
+    ones = np.flatnonzero(counts == 1)
+    if len(ones) == 0 or ones[0] != 0:
+        return None
+    value = np.full(n, -1, dtype=np.int64)  # whole number alone on a line, else -1
+    value[ones] = text.parse_counts(starts[lines.first_token[ones]])
+    num_frames = int(value[0])
+    bodies = np.flatnonzero(counts == BODY_FIELDS)  # body lines
+    joints = bodies[:, None] + 2 + np.arange(NUM_JOINTS)  # (B, 25) joint lines
+    if len(bodies) and (bodies[-1] + _BODY_LINES > n or (np.diff(bodies) < _BODY_LINES).any()
+                        or (value[bodies + 1] != NUM_JOINTS).any()
+                        or (counts[joints] != JOINT_FIELDS).any()):
+        return None
+    covered = np.zeros(n, dtype=bool)
+    covered[bodies] = covered[bodies + 1] = True
+    covered[joints] = True
+    frames = np.flatnonzero(~covered)[1:]  # body-count lines; line 0 is the frame count
+    num_bodies = value[frames]
+    lines_after = np.append(frames[1:], n) - frames - 1
+    if (len(frames) != num_frames or (num_bodies < 0).any()
+            or (lines_after != _BODY_LINES * num_bodies).any()):
+        return None
+    ids = text.token_texts(starts[lines.first_token[bodies]])
+    if ids is None:
+        return None
+    frame_of_body = np.searchsorted(frames, bodies) - 1
+    order = np.lexsort((ids, frame_of_body))
+    if ((frame_of_body[order][1:] == frame_of_body[order][:-1])
+            & (ids[order][1:] == ids[order][:-1])).any():
+        return None  # an id twice in one frame
+    nonempty = num_bodies > 0
+    valid_index = np.cumsum(nonempty) - 1
+    return _LayoutResult(num_frames, np.flatnonzero(~nonempty).tolist(),
+                         [i.decode("ascii") for i in ids.tolist()], valid_index[frame_of_body],
+                         bodies + 2)
+
+
+def _layout_line_by_line(text: _Text, starts: np.ndarray, lines: _Lines) -> _LayoutResult:
+    """The layout, read line by line; raises SkeletonFormatError at the first problem."""
+    path = text.path
+    layout = _Layout(text, starts, lines)
+    counts, last_line = layout.counts, layout.last_line
     num_frames = layout.count(0, "the frame count")
     line = 1
     dropped: list[int] = []
-    body_ids: list[bytes] = []
-    body_frames: list[int] = []  # index of the body's frame among non-empty frames
-    block_lines: list[int] = []  # 0-based line of each body's first joint
+    body_ids: list[str] = []
+    body_frames: list[int] = []
+    block_lines: list[int] = []
     for frame in range(num_frames):
         num_bodies = layout.count(line, "the body count", frame)
         line += 1
@@ -306,61 +408,42 @@ def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
         for _ in range(num_bodies):
             if line > last_line or counts[line] != BODY_FIELDS:
                 layout.fail(line, BODY_FIELDS, "a body line", frame)
-            body_ids.append(layout.first_field(line))
-            joints = layout.count(line + 1, "the joint count", frame)
-            if joints != NUM_JOINTS:
+            body_ids.append(layout.first_field(line).decode("ascii"))
+            num_joints = layout.count(line + 1, "the joint count", frame)
+            if num_joints != NUM_JOINTS:
                 raise SkeletonFormatError(path, line + 2, "bad joint count",
-                                          f"expected {NUM_JOINTS} joints, found {joints}")
-            if counts[line + 2:line + 2 + NUM_JOINTS] != _JOINT_BLOCK:
-                for k in range(NUM_JOINTS):
-                    if line + 2 + k > last_line or counts[line + 2 + k] != JOINT_FIELDS:
-                        layout.fail(line + 2 + k, JOINT_FIELDS, f"joint {k + 1}", frame)
+                                          f"expected {NUM_JOINTS} joints, found {num_joints}")
+            for k in range(NUM_JOINTS):
+                if line + 2 + k > last_line or counts[line + 2 + k] != JOINT_FIELDS:
+                    layout.fail(line + 2 + k, JOINT_FIELDS, f"joint {k + 1}", frame)
             body_frames.append(frame - len(dropped))
             block_lines.append(line + 2)
-            line += 2 + NUM_JOINTS
-        if num_bodies > 1 and len(set(body_ids[-num_bodies:])) < num_bodies:
-            _fail_duplicate(path, body_ids[-num_bodies:], line - num_bodies * 27, frame)
+            line += _BODY_LINES
+        in_frame = body_ids[-num_bodies:]
+        for k, body_id in enumerate(in_frame):
+            if body_id in in_frame[:k]:
+                raise SkeletonFormatError(path, line - _BODY_LINES * (num_bodies - k) + 1,
+                                          "duplicate body id",
+                                          f"body id {body_id} appears twice in frame {frame + 1}")
     if line <= last_line:
         while counts[line] == 0:
             line += 1
         raise SkeletonFormatError(path, line + 1, "trailing data",
                                   f"unexpected content after the last of {num_frames} frames")
-
-    xyz = _joint_positions(text, starts, layout.first_token, block_lines)
-    tracks: dict[bytes, list[int]] = {}
-    for k, body_id in enumerate(body_ids):
-        tracks.setdefault(body_id, []).append(k)
-    bodies = {}
-    for body_id, ks in tracks.items():
-        name = body_id.decode("ascii")
-        bodies[name] = BodyTrack(name, body_frames[ks[0]], xyz[ks])
-    return SkeletonSequence(path, num_frames, dropped, bodies)
-
-
-_JOINT_BLOCK = [JOINT_FIELDS] * NUM_JOINTS
-
-
-def _fail_duplicate(path: str, ids: list[bytes], first_line: int, frame: int) -> None:
-    seen = set()
-    for k, body_id in enumerate(ids):
-        if body_id in seen:
-            raise SkeletonFormatError(path, first_line + 27 * k + 1, "duplicate body id",
-                                      f"body id {body_id.decode()} appears twice in frame "
-                                      f"{frame + 1}")
-        seen.add(body_id)
+    return _LayoutResult(num_frames, dropped, body_ids, np.asarray(body_frames, dtype=np.int64),
+                         np.asarray(block_lines, dtype=np.int64))
 
 
 class _Layout:
-    """Field counts and first fields of each line, with precise errors for bad layout."""
+    """Field counts and first fields of each line as Python lists, with precise errors
+    for a bad layout."""
 
-    def __init__(self, text: _Text, starts: np.ndarray):
+    def __init__(self, text: _Text, starts: np.ndarray, lines: _Lines):
         self.path, self.data = text.path, text.data
-        self.first_token = np.concatenate(([0], np.searchsorted(starts, text.newlines)))
-        self.counts = np.diff(self.first_token, append=len(starts)).tolist()  # fields per line
-        first = starts[np.minimum(self.first_token, len(starts) - 1)]
-        self.begin = first.tolist()  # offset of each line's first field
+        self.counts = lines.counts.tolist()
+        self.begin = starts[np.minimum(lines.first_token, len(starts) - 1)].tolist()
         self.end = text.newlines.tolist() + [len(self.data)]  # offset of each line's end
-        self.last_line = int(np.searchsorted(text.newlines, starts[-1]))  # last with a field
+        self.last_line = lines.last_line
 
     def first_field(self, line: int) -> bytes:
         return self.data[self.begin[line]:self.end[line]].split(None, 1)[0]
@@ -391,9 +474,9 @@ class _Layout:
 
 def _joint_positions(text: _Text, starts, first_token, block_lines) -> np.ndarray:
     """x, y, z of every body's joint lines: (bodies, 25, 3) float32."""
-    if not block_lines:
+    if not len(block_lines):
         return np.zeros((0, NUM_JOINTS, 3), dtype=np.float32)
-    lines = np.asarray(block_lines)[:, None] + np.arange(NUM_JOINTS)  # (B, 25)
+    lines = block_lines[:, None] + np.arange(NUM_JOINTS)  # (B, 25)
     tokens = (first_token[lines][..., None] + np.arange(3)).ravel()  # (B*25*3,)
     # each x/y/z token is followed by another field: the gap bounds its length
     width = int(min((starts[tokens + 1] - starts[tokens]).max(), _FAST_WIDTH))
