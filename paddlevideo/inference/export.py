@@ -1,0 +1,150 @@
+"""Export a trained recognizer as a Paddle inference model (and optionally ONNX).
+
+Files written to the output folder, for a save name ``S`` (default: the config's model_name):
+
+- ``S.json`` + ``S.pdiparams``: the static program (Paddle 3.x PIR) and its weights, with
+  one input ``data_batch_0`` of shape (N, C, T, V, M) = (dynamic, INFERENCE.num_channels,
+  INFERENCE.window_size, INFERENCE.vertex_nums, INFERENCE.person_nums), float32, and one
+  output, the logits (N, num_classes).
+- ``S.check.npz``: the dynamic graph's logits for a fixed random input (see
+  ``paddlevideo/inference/verify.py``); predictors compare against it before serving.
+- ``S.onnx`` (with ``onnx=True``): the same program converted by paddle2onnx.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Tuple
+
+import paddle
+from paddle.static import InputSpec
+
+from ..modeling.builder import build_model
+from ..utils import checkpoint
+from .verify import make_reference, reference_path, save_reference
+
+INPUT_NAME = "data_batch_0"
+ONNX_OPSET = 11
+_SPEC_KEYS = ("num_channels", "window_size", "vertex_nums", "person_nums")
+
+
+@dataclass
+class ExportedModel:
+    """Paths of an exported model (``onnx_file`` is None when not exported)."""
+
+    model_file: str
+    params_file: str
+    reference_file: str
+    onnx_file: Optional[str] = None
+
+    @property
+    def files(self) -> List[str]:
+        return [p for p in (self.model_file, self.params_file, self.reference_file, self.onnx_file) if p]
+
+
+def input_shape(cfg: Mapping[str, Any]) -> Tuple[int, int, int, int]:
+    """(C, T, V, M) of one model input, from the config's INFERENCE section."""
+    inference = cfg.get("INFERENCE")
+    if not isinstance(inference, Mapping):
+        raise ValueError("the config has no INFERENCE section; it needs num_channels, window_size, "
+                         "vertex_nums and person_nums to fix the exported input shape")
+    missing = [k for k in _SPEC_KEYS if k not in inference]
+    if missing:
+        raise ValueError(f"INFERENCE is missing {', '.join(missing)} (needed for the exported input shape)")
+    for key in _SPEC_KEYS:
+        value = inference[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"INFERENCE.{key} must be a positive integer, got {value!r}")
+    return tuple(int(inference[k]) for k in _SPEC_KEYS)  # type: ignore[return-value]
+
+
+def load_eval_model(cfg: Mapping[str, Any], weights: Optional[str]) -> paddle.nn.Layer:
+    """The config's model in eval mode, with ``weights`` loaded strictly (None: as initialised)."""
+    model = build_model(cfg["MODEL"])
+    if weights is not None:
+        checkpoint.load_weights(model, weights, strict=True)
+    model.eval()
+    return model
+
+
+class InferenceNet(paddle.nn.Layer):
+    """The recognizer's inference path as a one-tensor layer: (N, C, T, V, M) -> logits (N, K).
+
+    Converting this wrapper (not the recognizer itself) leaves the recognizer's own forward
+    a dynamic-graph function, so references and checks still run the dynamic graph.
+    """
+
+    def __init__(self, model: paddle.nn.Layer):
+        super().__init__()
+        self.model = model
+
+    def forward(self, data_batch_0: paddle.Tensor) -> paddle.Tensor:
+        return self.model([data_batch_0], mode="infer")
+
+
+def export_paddle(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_dir: str,
+                  save_name: str) -> ExportedModel:
+    """``paddle.jit.save`` ``model`` (eval mode, input (N, *shape)) to ``out_dir/save_name.*``.
+
+    The files are written to a temporary folder first and moved in place, so an interrupted
+    export never leaves a half-written model behind. The reference check file is written too.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    spec = InputSpec([None, *shape], "float32", name=INPUT_NAME)
+    static = paddle.jit.to_static(InferenceNet(model), input_spec=[spec], full_graph=True)
+    tmp = tempfile.mkdtemp(prefix=".export_", dir=out_dir)
+    try:
+        reference = make_reference(model, shape)
+        paddle.jit.save(static, os.path.join(tmp, save_name))
+        save_reference(reference, reference_path(os.path.join(tmp, save_name + ".json")))
+        for name in os.listdir(tmp):
+            os.replace(os.path.join(tmp, name), os.path.join(out_dir, name))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    stem = os.path.join(out_dir, save_name)
+    model_file = stem + ".json"
+    if not os.path.isfile(model_file):
+        raise RuntimeError(f"paddle.jit.save did not write {model_file}; this exporter expects Paddle 3.x "
+                           "(PIR, .json programs)")
+    return ExportedModel(model_file, stem + ".pdiparams", reference_path(model_file))
+
+
+def export_onnx(model_file: str, params_file: str, onnx_file: Optional[str] = None,
+                opset: int = ONNX_OPSET) -> str:
+    """Convert an exported Paddle model to ONNX with paddle2onnx; returns the .onnx path.
+
+    paddle2onnx logs conversion errors instead of raising them, so the result is checked:
+    the file must exist afterwards and load in onnx.
+    """
+    try:
+        import onnx
+        import paddle2onnx
+    except ImportError as err:
+        raise RuntimeError(f"ONNX export needs paddle2onnx and onnx ({err}); "
+                           "pip install paddle2onnx==2.1.0 onnxruntime") from err
+    onnx_file = onnx_file or os.path.splitext(model_file)[0] + ".onnx"
+    tmp = onnx_file + ".tmp"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    # onnxoptimizer instead of the default polygraphy: polygraphy installs missing
+    # dependencies with pip at run time; onnxruntime folds the constants itself anyway.
+    try:
+        paddle2onnx.export(model_file, params_file, save_file=tmp, opset_version=opset,
+                           enable_onnx_checker=True, optimize_tool="onnxoptimizer")
+    except Exception as err:  # paddle2onnx fails in several ways (UnboundLocalError included)
+        raise RuntimeError(f"paddle2onnx could not convert {model_file}: {type(err).__name__}: {err}") from err
+    if not os.path.isfile(tmp):
+        raise RuntimeError(f"paddle2onnx wrote no ONNX model for {model_file} (see its log above)")
+    onnx.checker.check_model(tmp)
+    os.replace(tmp, onnx_file)
+    return onnx_file
+
+
+def describe_files(paths: List[str]) -> List[str]:
+    """One line per file with its size in bytes, then the total (bytes and MB)."""
+    total = sum(os.path.getsize(p) for p in paths)
+    lines = [f"  {os.path.basename(p)}: {os.path.getsize(p)} bytes" for p in paths]
+    return lines + [f"  total: {total} bytes ({total / 2 ** 20:.2f} MB)"]
+

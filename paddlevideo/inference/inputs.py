@@ -1,0 +1,157 @@
+"""Turn input files into model inputs exactly as the config's test pipeline prepares test data.
+
+Accepted inputs (a file, or a folder of such files, non-recursive, sorted by name):
+
+- ``.skeleton``: one raw NTU RGB+D file, read, denoised and centred by
+  ``paddlevideo/loader/ntu_raw.py`` as the dataset preparation does -> (3, T, 25, 2);
+- ``.npy``: one prepared sample (C, T, V, M) (PaddleVideo's ``example_NTU-RGB-D_sketeton.npy``
+  is (3, 300, 25, 2)) or a stack of them (N, C, T, V, M), e.g. a ``*_data.npy`` split;
+- ``.json``: one NW-UCLA ``all_sqe`` file -> (3, T, 20, 1).
+
+Each sample then goes through ``PIPELINE.test`` of the config (crop/resample to the window,
+modality) and must come out as the exported input (C, window_size, V, M) of ``INFERENCE``.
+Problems are :class:`InputError` naming the file and what is wrong.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Tuple
+
+import numpy as np
+
+from ..loader.builder import build_pipeline
+from ..loader.dataset.ucla import load_ucla_sample
+from ..loader.ntu_raw import DATASETS as NTU_DATASETS
+from ..loader.ntu_raw import SkeletonFormatError, parse_ntu_name, prepare_skeleton_file
+from .export import input_shape
+
+INPUT_SUFFIXES = (".skeleton", ".npy", ".json")
+
+
+class InputError(ValueError):
+    """An input file that cannot become a model input."""
+
+    def __init__(self, path: str, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass
+class Sample:
+    """One model input.
+
+    Attributes:
+        name: the file name; ``file.npy[k]`` for the k-th sample of a stacked .npy.
+        data: float32 (C, T, V, M) after the test pipeline.
+        label: the true class when the file states it (NTU file name, NW-UCLA json), else None.
+    """
+
+    name: str
+    data: np.ndarray
+    label: Optional[int] = None
+
+
+def input_files(path: str) -> List[str]:
+    """``[path]`` for a file; the input files of a folder, sorted."""
+    if os.path.isdir(path):
+        files = sorted(os.path.join(path, f) for f in os.listdir(path)
+                       if f.endswith(INPUT_SUFFIXES) and os.path.isfile(os.path.join(path, f)))
+        if not files:
+            raise InputError(path, f"the folder holds no input files ({', '.join(INPUT_SUFFIXES)})")
+        return files
+    if os.path.isfile(path):
+        return [path]
+    raise InputError(path, "no such file or folder")
+
+
+class InputPreparer:
+    """Reads input files and applies the config's test pipeline.
+
+    Args:
+        cfg: the experiment config (needs ``INFERENCE`` and ``PIPELINE.test``).
+    """
+
+    def __init__(self, cfg: Mapping[str, Any]):
+        self.shape = input_shape(cfg)  # (C, T, V, M) of one model input
+        self.dataset = cfg["INFERENCE"].get("dataset")
+        pipelines = cfg.get("PIPELINE") or {}
+        section = pipelines.get("test") or pipelines.get("valid")
+        if section is None:
+            raise ValueError("the config has no PIPELINE.test section; inputs are prepared as test data is")
+        self.pipeline = build_pipeline(section)
+
+    def raw_samples(self, path: str) -> List[Tuple[str, np.ndarray, Optional[int]]]:
+        """(name, raw (C, T, V, M) array, label or None) for each sample in the file."""
+        name = os.path.basename(path)
+        if path.endswith(".skeleton"):
+            return [(name, self._read_skeleton(path), self._ntu_label(name))]
+        if path.endswith(".npy"):
+            array = self._read_npy(path)
+            if array.ndim == 4:
+                return [(name, array, None)]
+            return [(f"{name}[{k}]", array[k], None) for k in range(len(array))]
+        if path.endswith(".json"):
+            try:
+                data, label = load_ucla_sample(path)
+            except ValueError as err:
+                raise InputError(path, str(err).replace(f"{path}: ", "")) from None
+            return [(name, data, label)]
+        raise InputError(path, f"unsupported file type; expected one of {', '.join(INPUT_SUFFIXES)}")
+
+    def _read_skeleton(self, path: str) -> np.ndarray:
+        spec = NTU_DATASETS.get(self.dataset) if isinstance(self.dataset, str) else None
+        if spec is None:
+            raise InputError(path, f"an NTU RGB+D .skeleton file, but the config is for dataset "
+                                   f"{self.dataset!r} (INFERENCE.dataset); use an NTU config")
+        try:
+            return prepare_skeleton_file(path, spec.single_actor)
+        except SkeletonFormatError as err:
+            raise InputError(path, str(err).split(": ", 1)[-1]) from None
+        except OSError as err:
+            raise InputError(path, f"cannot be read ({err.strerror or err})") from None
+
+    @staticmethod
+    def _ntu_label(name: str) -> Optional[int]:
+        try:
+            return parse_ntu_name(name)["label"]
+        except SkeletonFormatError:
+            return None
+
+    def _read_npy(self, path: str) -> np.ndarray:
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as err:
+            raise InputError(path, f"not a readable .npy array ({err})") from None
+        if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+            raise InputError(path, f"expected a numeric array, got dtype {array.dtype}")
+        C, _, V, M = self.shape
+        if array.ndim not in (4, 5):
+            raise InputError(path, f"expected shape (C, T, V, M) = ({C}, T, {V}, {M}) or (N, {C}, T, {V}, {M}), "
+                                   f"got {array.shape}")
+        if array.ndim == 5 and len(array) == 0:
+            raise InputError(path, f"holds no samples (shape {array.shape})")
+        return array.astype(np.float32)
+
+    def _check_raw(self, path: str, name: str, raw: np.ndarray) -> None:
+        C, _, V, M = self.shape
+        if raw.ndim != 4 or raw.shape[0] != C or raw.shape[2] != V or raw.shape[3] != M or raw.shape[1] < 1:
+            raise InputError(path, f"{name}: expected (C, T, V, M) = ({C}, T, {V}, {M}) for this config "
+                                   f"(INFERENCE.num_channels, vertex_nums, person_nums), got {raw.shape}")
+        if not np.isfinite(raw).all():
+            raise InputError(path, f"{name}: contains NaN or infinite values")
+
+    def __call__(self, path: str) -> List[Sample]:
+        """The model inputs of one file."""
+        samples = []
+        for name, raw, label in self.raw_samples(path):
+            self._check_raw(path, name, raw)
+            try:
+                data = self.pipeline({"data": raw, "label": -1 if label is None else label})["data"]
+            except ValueError as err:
+                raise InputError(path, f"{name}: {err}") from None
+            if tuple(data.shape) != self.shape:
+                raise InputError(path, f"{name}: the test pipeline gave shape {data.shape}, but the model takes "
+                                       f"{self.shape}; PIPELINE.test and INFERENCE disagree")
+            samples.append(Sample(name, np.ascontiguousarray(data, dtype=np.float32), label))
+        return samples

@@ -1,0 +1,219 @@
+"""Make sure an exported model serves the dynamic graph's numbers.
+
+Why: under Paddle 3.3.1, Paddle Inference's oneDNN kernels can compute a model wrongly
+(CTR-GCN's logits were off by about 3), without any error. So:
+
+1. At export, ``make_reference`` runs the dynamic graph on a fixed random input and the
+   exporter saves input and logits next to the model as ``<name>.check.npz``.
+2. ``open_verified_predictor`` runs every new predictor on that input (tiled to the batch
+   size it will serve) before handing it out. If oneDNN output differs from the reference
+   by more than ``atol``, it warns and rebuilds the predictor without oneDNN; if the plain
+   path differs as well (or the backend has no fallback), it refuses with
+   ``OutputMismatchError``.
+3. Without a reference file (a model exported elsewhere) a oneDNN predictor is compared
+   with a plain-kernel predictor on a seeded random input instead.
+
+Tolerance: ``max |logits - reference| <= atol`` (default 1e-4), absolute.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Tuple
+
+import numpy as np
+
+from .predictor import Predictor, PredictorOptions, create_predictor, model_stem
+
+REFERENCE_SUFFIX = ".check.npz"
+REFERENCE_SEED = 20211008
+REFERENCE_BATCH = 2
+DEFAULT_ATOL = 1e-4
+
+
+class OutputMismatchError(RuntimeError):
+    """An inference predictor's output disagrees with the dynamic graph's."""
+
+
+@dataclass
+class Reference:
+    """Dynamic-graph logits (B, K) for the input x (B, C, T, V, M)."""
+
+    x: np.ndarray
+    logits: np.ndarray
+
+    def tiled(self, batch: int) -> Tuple[np.ndarray, np.ndarray]:
+        """Input and expected logits for ``batch`` samples (rows repeated cyclically;
+        samples are independent in eval mode)."""
+        rows = np.arange(batch) % len(self.x)
+        return self.x[rows], self.logits[rows]
+
+
+def random_input(shape: Tuple[int, ...], batch: int, seed: int) -> np.ndarray:
+    """Standard-normal float32 (batch, *shape) from a seeded legacy ``RandomState``, whose
+    stream numpy keeps fixed across versions."""
+    return np.random.RandomState(seed).standard_normal((batch, *shape)).astype(np.float32)
+
+
+def make_reference(model, shape: Tuple[int, int, int, int], batch: int = REFERENCE_BATCH,
+                   seed: int = REFERENCE_SEED) -> Reference:
+    """Run the eval-mode recognizer ``model`` on a seeded random (batch, *shape) input."""
+    import paddle
+
+    x = random_input(shape, batch, seed)
+    with paddle.no_grad():
+        logits = model([paddle.to_tensor(x)], mode="infer").numpy()
+    return Reference(x, np.asarray(logits, dtype=np.float32))
+
+
+def reference_path(model_file: str) -> str:
+    """``dir/name.check.npz`` for ``dir/name.json`` (or .pdmodel / .onnx)."""
+    return model_stem(model_file) + REFERENCE_SUFFIX
+
+
+def save_reference(reference: Reference, path: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        np.savez(f, x=reference.x, logits=reference.logits)
+    os.replace(tmp, path)
+
+
+def load_reference(path: str) -> Optional[Reference]:
+    """The reference at ``path``; None when there is no such file."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with np.load(path) as content:
+            x, logits = content["x"], content["logits"]
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"{path}: not a reference file with arrays x and logits ({err})") from err
+    if x.ndim != 5 or logits.ndim != 2 or len(x) != len(logits) or len(x) == 0:
+        raise ValueError(f"{path}: expected x (B, C, T, V, M) and logits (B, K), "
+                         f"got {x.shape} and {logits.shape}")
+    return Reference(x.astype(np.float32), logits.astype(np.float32))
+
+
+def max_abs_diff(got: np.ndarray, want: np.ndarray) -> float:
+    if got.shape != want.shape:
+        raise OutputMismatchError(f"output shape {got.shape} differs from the reference {want.shape}")
+    return float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))))
+
+
+@dataclass
+class Verification:
+    """What the check found; ``options`` are those of the predictor handed out."""
+
+    options: PredictorOptions
+    reference: Optional[str]  # reference file used, None if there was none
+    diff: Optional[float]  # max abs difference of the served predictor, None if unchecked
+    notes: List[str] = field(default_factory=list)
+    fallback: bool = False  # oneDNN was requested but turned off because its output was wrong
+
+
+def _warn(message: str) -> None:
+    print(f"WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def open_verified_predictor(model_file: str, params_file: Optional[str], options: PredictorOptions,
+                            sample_shape: Tuple[int, int, int, int], batch_size: int = 1,
+                            atol: float = DEFAULT_ATOL,
+                            warn: Callable[[str], None] = _warn) -> Tuple[Predictor, Verification]:
+    """A predictor whose output agrees with the dynamic graph, and how that was established.
+
+    ``sample_shape`` is the (C, T, V, M) input the caller will feed (from the config); it
+    must be the shape the model was exported for. ``batch_size`` is the batch the check runs.
+    Raises OutputMismatchError when no available path agrees, ValueError when the reference
+    input has another shape than ``sample_shape``.
+    """
+    ref_file = reference_path(model_file)
+    reference = load_reference(ref_file)
+    if reference is not None and tuple(reference.x.shape[1:]) != tuple(sample_shape):
+        raise ValueError(f"{model_file} was exported for inputs (N, {', '.join(map(str, reference.x.shape[1:]))}) "
+                         f"(see {ref_file}) but the config's INFERENCE section gives "
+                         f"(N, {', '.join(map(str, sample_shape))}); use the config the model was exported with")
+    predictor = create_predictor(model_file, params_file, options)
+    if reference is None:
+        return _verify_without_reference(predictor, model_file, params_file, options, sample_shape,
+                                         ref_file, atol, warn)
+
+    x, want = reference.tiled(batch_size)
+    diff = max_abs_diff(predictor.run(x), want)
+    if diff <= atol:
+        return predictor, Verification(options, ref_file, diff)
+    if options.uses_mkldnn:
+        plain_options = dataclasses.replace(options, enable_mkldnn=False)
+        plain = create_predictor(model_file, params_file, plain_options)
+        plain_diff = max_abs_diff(plain.run(x), want)
+        if plain_diff <= atol:
+            note = (f"oneDNN output differs from the dynamic graph by {diff:.4g} (> {atol:g}) on the "
+                    f"reference input of {os.path.basename(ref_file)}; turned oneDNN off "
+                    f"(plain CPU kernels differ by {plain_diff:.3g})")
+            warn(note)
+            return plain, Verification(plain_options, ref_file, plain_diff, [note], fallback=True)
+        diff = min(diff, plain_diff)
+    raise OutputMismatchError(
+        f"{model_file}: the predictor's output differs from the dynamic graph's by {diff:.4g} (> {atol:g}) "
+        f"on the reference input of {ref_file} (backend {options.backend}, device {options.device}, "
+        f"oneDNN {options.uses_mkldnn}); refusing to predict. Re-export the model with "
+        f"tools/export_model.py, or choose another backend.")
+
+
+def _verify_without_reference(predictor: Predictor, model_file: str, params_file: Optional[str],
+                              options: PredictorOptions, sample_shape: Tuple[int, int, int, int],
+                              ref_file: str, atol: float,
+                              warn: Callable[[str], None]) -> Tuple[Predictor, Verification]:
+    if not options.uses_mkldnn:
+        note = f"not verified: no reference file {ref_file} (export with tools/export_model.py to get one)"
+        return predictor, Verification(options, None, None, [note])
+    x = random_input(sample_shape, REFERENCE_BATCH, REFERENCE_SEED)
+    plain_options = dataclasses.replace(options, enable_mkldnn=False)
+    plain = create_predictor(model_file, params_file, plain_options)
+    diff = max_abs_diff(predictor.run(x), plain.run(x))
+    if diff <= atol:
+        note = (f"no reference file {ref_file}: oneDNN checked against the plain CPU kernels "
+                f"(max diff {diff:.3g})")
+        return predictor, Verification(options, None, diff, [note])
+    note = (f"no reference file {ref_file}; oneDNN output differs from the plain CPU kernels by "
+            f"{diff:.4g} (> {atol:g}); turned oneDNN off")
+    warn(note)
+    return plain, Verification(plain_options, None, None, [note], fallback=True)
+
+
+@dataclass
+class CheckResult:
+    """One predictor configuration compared with the dynamic graph."""
+
+    label: str
+    diff: float
+    atol: float
+
+    @property
+    def ok(self) -> bool:
+        return self.diff <= self.atol
+
+
+def check_exported_model(model, model_file: str, params_file: str, shape: Tuple[int, int, int, int],
+                         atol: float = DEFAULT_ATOL, cpu_threads: Optional[int] = None,
+                         onnx: bool = False, batch: int = REFERENCE_BATCH,
+                         seed: int = REFERENCE_SEED + 1) -> List[CheckResult]:
+    """Compare raw (unverified) predictors with the eval-mode ``model`` on a random input.
+
+    Checks Paddle Inference on CPU with oneDNN on and off, and ONNX Runtime when ``onnx``.
+    The input (batch, *shape) uses another seed than the stored reference.
+    """
+    import paddle
+
+    x = random_input(shape, batch, seed)
+    with paddle.no_grad():
+        want = model([paddle.to_tensor(x)], mode="infer").numpy()
+    configs = [("Paddle Inference, CPU, oneDNN on", PredictorOptions(enable_mkldnn=True, cpu_threads=cpu_threads)),
+               ("Paddle Inference, CPU, oneDNN off", PredictorOptions(enable_mkldnn=False, cpu_threads=cpu_threads))]
+    if onnx:
+        configs.append(("ONNX Runtime, CPU", PredictorOptions(backend="onnxruntime", cpu_threads=cpu_threads)))
+    results = []
+    for label, options in configs:
+        predictor = create_predictor(model_file, params_file, options)
+        results.append(CheckResult(label, max_abs_diff(predictor.run(x), want), atol))
+    return results

@@ -1,0 +1,193 @@
+"""Classify skeleton sequences with an exported model (PaddleVideo's tools/predict.py flags).
+
+    python tools/predict.py -c configs/recognition/ctrgcn/ctrgcn_light_ntucs_joint.yaml \
+        --input_file S001C001P001R001A001.skeleton \
+        --model_file inference/CTRGCN_light_joint/CTRGCN_light_joint.json \
+        --params_file inference/CTRGCN_light_joint/CTRGCN_light_joint.pdiparams \
+        [--use_gpu=False] [--enable_mkldnn=True] [--cpu_threads 2] [--batch_size 1] [--top_k 5] \
+        [--benchmark] [--backend paddle|onnxruntime]
+
+--input_file: a raw NTU .skeleton file, a .npy of shape (C, T, V, M) or (N, C, T, V, M), an
+NW-UCLA .json file, or a folder of such files. Inputs are prepared as the config's
+PIPELINE.test prepares test data. Before predicting, the predictor is checked against the
+dynamic graph's output saved at export (NAME.check.npz); a wrong oneDNN path is turned off.
+Exit status: 0 on success, 1 if any input or the predictor failed, 2 for a bad config or flag.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+from typing import Iterator, List, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+
+def str2bool(text: str) -> bool:
+    """PaddleVideo-style boolean flag values: --use_gpu=False, --enable_mkldnn=true."""
+    word = str(text).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise argparse.ArgumentTypeError(f"expected a boolean (True/False), got {text!r}")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser("python tools/predict.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-c", "--config", required=True, help="YAML config the model was exported with")
+    p.add_argument("-o", "--override", action="append", default=[], help="override a config key: -o KEY=VALUE")
+    p.add_argument("-i", "--input_file", required=True, help="input file or folder")
+    p.add_argument("--model_file", required=True, help="NAME.json (or NAME.onnx with --backend onnxruntime)")
+    p.add_argument("--params_file", default=None, help="NAME.pdiparams (default: beside --model_file)")
+    p.add_argument("--backend", choices=("paddle", "onnxruntime"), default="paddle",
+                   help="paddle: Paddle Inference; onnxruntime: NAME.onnx from export_model.py --onnx")
+    p.add_argument("-b", "--batch_size", type=positive_int, default=1)
+    p.add_argument("--top_k", type=positive_int, default=5)
+    p.add_argument("--use_gpu", type=str2bool, default=None, help="default: True when a GPU is usable")
+    p.add_argument("--gpu_mem", type=positive_int, default=8000, help="Paddle Inference GPU memory pool, MB")
+    p.add_argument("--enable_mkldnn", type=str2bool, default=True,
+                   help="oneDNN on CPU (default True; turned off if it fails verification)")
+    p.add_argument("--cpu_threads", type=positive_int, default=None)
+    p.add_argument("--precision", default="fp32", choices=("fp32",))
+    p.add_argument("--ir_optim", type=str2bool, default=True)
+    p.add_argument("--use_tensorrt", type=str2bool, default=False, help="not supported; False only")
+    p.add_argument("--disable_glog", type=str2bool, default=True)
+    p.add_argument("--atol", type=float, default=None, help="verification tolerance on logits (default 1e-4)")
+    p.add_argument("--benchmark", "--enable_benchmark", dest="benchmark", type=str2bool, nargs="?",
+                   const=True, default=False, help="time preprocess / inference / postprocess")
+    p.add_argument("--benchmark_iters", type=positive_int, default=10, help="timed batches (--benchmark)")
+    p.add_argument("--warmup", type=int, default=2, help="untimed leading batches (--benchmark)")
+    p.add_argument("--benchmark_log", default=None, help="also write the benchmark summary as JSON here")
+    return p.parse_args(argv)
+
+
+def _samples(files: List[str], preparer, cycle: bool, failures: List[str]) -> Iterator[Tuple[int, object]]:
+    """(pass number, Sample) over the files; a bad file is reported and skipped (or, when
+    cycling for a benchmark, ends the stream)."""
+    from paddlevideo.inference import InputError
+
+    for k, path in enumerate(itertools.cycle(files) if cycle else files):
+        try:
+            samples = preparer(path)
+        except InputError as err:
+            print(f"error: {err}", file=sys.stderr)
+            failures.append(path)
+            if cycle:
+                return
+            continue
+        for sample in samples:
+            yield k // len(files), sample
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.use_tensorrt:
+        print("error: --use_tensorrt=True is not supported by this project", file=sys.stderr)
+        return 2
+    from paddlevideo.utils import ConfigError, RegistryError, get_config
+
+    try:
+        cfg = get_config(args.config, overrides=args.override, show=False)
+    except (ConfigError, RegistryError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    import numpy as np
+    import paddle
+    from paddlevideo.inference import (DEFAULT_ATOL, InputError, InputPreparer, OutputMismatchError,
+                                       PredictorOptions, input_files, load_class_names,
+                                       open_verified_predictor, top_k)
+    from paddlevideo.utils.benchmark_log import BenchmarkLog
+
+    use_gpu = args.use_gpu
+    if use_gpu is None:
+        use_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
+    try:
+        preparer = InputPreparer(cfg)
+        files = input_files(args.input_file)
+        options = PredictorOptions(backend=args.backend, use_gpu=use_gpu, gpu_mem=args.gpu_mem,
+                                   enable_mkldnn=args.enable_mkldnn, cpu_threads=args.cpu_threads,
+                                   ir_optim=args.ir_optim, precision=args.precision,
+                                   disable_glog=args.disable_glog)
+        predictor, verification = open_verified_predictor(
+            args.model_file, args.params_file, options, preparer.shape, args.batch_size,
+            DEFAULT_ATOL if args.atol is None else args.atol, warn=lambda _: None)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError, RuntimeError, OutputMismatchError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+    used = verification.options
+    threads = used.cpu_threads or "default"
+    if verification.fallback:
+        for note in verification.notes:
+            print(f"WARNING: {note}", file=sys.stderr, flush=True)
+    print(f"Inference model ({cfg['model_name']}): backend {used.backend}, device {used.device}, "
+          f"oneDNN {'on' if used.uses_mkldnn else 'off'}, threads {threads}, batch size {args.batch_size}")
+    if verification.diff is not None and verification.reference:
+        print(f"Verified against {os.path.basename(verification.reference)}: max |logits - dynamic graph| "
+              f"= {verification.diff:.3g}")
+    for note in verification.notes:
+        print(f"Note: {note}")
+    names = load_class_names(cfg["INFERENCE"].get("dataset"))
+
+    failures: List[str] = []
+    log = BenchmarkLog(model_name=cfg["model_name"], batch_size=args.batch_size, precision=args.precision,
+                       device=used.device, cpu_threads=used.cpu_threads, mkldnn=used.uses_mkldnn,
+                       backend=used.backend, warmup=max(0, args.warmup), notes=list(verification.notes))
+    stream = _samples(files, preparer, cycle=args.benchmark, failures=failures)
+    batches = args.warmup + args.benchmark_iters if args.benchmark else None
+    done = 0
+    while batches is None or done < batches:
+        log.start()
+        batch = list(itertools.islice(stream, args.batch_size))
+        if not batch:
+            break
+        log.stamp()
+        try:
+            logits = predictor.run(np.stack([sample.data for _, sample in batch]))
+        except (RuntimeError, ValueError) as err:
+            print(f"error: inference failed on {', '.join(s.name for _, s in batch)}: {err}", file=sys.stderr)
+            return 1
+        log.stamp()
+        predictions = top_k(logits, args.top_k, [s.name for _, s in batch], [s.label for _, s in batch])
+        log.end(len(batch))
+        for (cycle, _), prediction in zip(batch, predictions):
+            if cycle == 0:
+                print("\n".join(prediction.lines(names)))
+        done += 1
+
+    if args.benchmark:
+        if log.timed_batches == 0:
+            print("error: no batch was timed (too few inputs, or all failed)", file=sys.stderr)
+            return 1
+        print("\n".join(log.report_lines()))
+        if args.benchmark_log:
+            log.save_json(args.benchmark_log)
+    if failures:
+        print(f"error: {len(set(failures))} input file(s) could not be used: {', '.join(sorted(set(failures)))}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
