@@ -102,6 +102,7 @@ def save_scores(path: str, names: np.ndarray, scores: np.ndarray, labels: np.nda
     os.close(fd)
     try:
         np.savez(tmp, names=names, scores=scores.astype(np.float32), labels=labels)
+        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
