@@ -8,9 +8,10 @@
         [--benchmark] [--backend paddle|onnxruntime]
 
 --input_file: a raw NTU .skeleton file, a .npy of shape (C, T, V, M) or (N, C, T, V, M), an
-NW-UCLA .json file, or a folder of such files. Inputs are prepared as the config's
-PIPELINE.test prepares test data. Before predicting, the predictor is checked against the
-dynamic graph's output saved at export (NAME.check.npz); a wrong oneDNN path is turned off.
+NW-UCLA .json file, a 2-D keypoint .json file (docs/keypoints.md), or a folder of such files.
+Inputs are prepared as the config's PIPELINE.test prepares test data. Before predicting, the
+predictor is checked against the dynamic graph's output saved at export (NAME.check.npz); a
+wrong oneDNN path is turned off.
 Exit status: 0 on success, 1 if any input or the predictor failed, 2 for a bad config or flag.
 """
 from __future__ import annotations

@@ -6,7 +6,8 @@ Accepted inputs (a file, or a folder of such files, non-recursive, sorted by nam
   ``paddlevideo/loader/ntu_raw.py`` as the dataset preparation does -> (3, T, 25, 2);
 - ``.npy``: one prepared sample (C, T, V, M) (PaddleVideo's ``example_NTU-RGB-D_sketeton.npy``
   is (3, 300, 25, 2)) or a stack of them (N, C, T, V, M), e.g. a ``*_data.npy`` split;
-- ``.json``: one NW-UCLA ``all_sqe`` file -> (3, T, 20, 1).
+- ``.json``: one NW-UCLA ``all_sqe`` file -> (3, T, 20, 1), or a 2-D keypoint file (an object
+  with ``keypoints``, see ``docs/keypoints.md``) -> (3, T, 17, M), its most confident persons first.
 
 Each sample then goes through ``PIPELINE.test`` of the config (crop/resample to the window,
 modality) and must come out as the exported input (C, window_size, V, M) of ``INFERENCE``.
@@ -14,6 +15,7 @@ Problems are :class:`InputError` naming the file and what is wrong.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Tuple
@@ -22,6 +24,7 @@ import numpy as np
 
 from ..loader.builder import build_pipeline
 from ..loader.dataset.ucla import load_ucla_sample
+from ..loader.keypoints import is_keypoint_json, parse_keypoints, select_persons
 from ..loader.ntu_raw import DATASETS as NTU_DATASETS
 from ..loader.ntu_raw import SkeletonFormatError, parse_ntu_name, prepare_skeleton_file
 from .export import input_shape
@@ -93,11 +96,23 @@ class InputPreparer:
             return [(f"{name}[{k}]", array[k], None) for k in range(len(array))]
         if path.endswith(".json"):
             try:
-                data, label = load_ucla_sample(path)
+                data, label = self._read_json(path)
             except ValueError as err:
                 raise InputError(path, str(err).replace(f"{path}: ", "")) from None
             return [(name, data, label)]
         raise InputError(path, f"unsupported file type; expected one of {', '.join(INPUT_SUFFIXES)}")
+
+    def _read_json(self, path: str) -> Tuple[np.ndarray, Optional[int]]:
+        """A keypoint file (it has 'keypoints') with this model's person count, else NW-UCLA."""
+        with open(path, "r", encoding="utf-8") as f:
+            try:
+                content = json.load(f)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"not valid JSON ({err})") from None
+        if is_keypoint_json(content):
+            data, label = parse_keypoints(content, path)
+            return select_persons(data, self.shape[3]), label
+        return load_ucla_sample(path)
 
     def _read_skeleton(self, path: str) -> np.ndarray:
         spec = NTU_DATASETS.get(self.dataset) if isinstance(self.dataset, str) else None
