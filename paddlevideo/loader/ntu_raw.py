@@ -51,13 +51,30 @@ JOINT_FIELDS = 12
 SINGLE_ACTOR_FILLS = ("zeros", "copy")
 
 
+ERROR_KINDS = (
+    "empty file",  # no field at all
+    "truncated",  # the file ends before the frames it announces
+    "wrong field count",  # a line with the wrong number of fields
+    "bad count",  # a frame, body or joint count that is not a whole number
+    "bad joint count",  # a body with other than 25 joints
+    "non-numeric value",  # a field that is not a decimal number, or overflows
+    "duplicate body id",  # one body id twice in a frame
+    "trailing data",  # content after the last frame
+    "no skeleton",  # no body in any frame (NTU's "missing skeleton" samples)
+    "no actor left",  # every body is noise by the length rule
+    "all-zero joints",  # the main actor never has a non-zero coordinate
+    "bad file name",  # not SsssCcccPpppRrrrAaaa
+    "unreadable",  # the file could not be read (used by the dataset preparation)
+)
+
+
 class SkeletonFormatError(ValueError):
     """A skeleton file (or its name) cannot become a sample.
 
     Attributes:
         path: the file (or name) concerned.
         line: 1-based line number of the problem, or None when it is not tied to a line.
-        kind: short category used to group skips in summaries, e.g. ``"truncated"``.
+        kind: short category used to group skips in summaries, one of ``ERROR_KINDS``.
         reason: human-readable explanation.
     """
 
@@ -170,7 +187,6 @@ def parse_ntu_name(name: str) -> dict[str, int]:
 _NUMERIC_TEXT = b"0123456789.+-eE \t\r\n"  # the only bytes a valid file contains
 _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
 _TOKEN = re.compile(rb"[^ \t\r\n]+")
-_NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _POW10 = 10.0 ** np.arange(23)  # powers of ten that float64 holds exactly
 _FAST_WIDTH = 16  # x/y/z tokens up to 15 bytes (15 digits: exact in float64) are
                   # converted together; longer ones (never seen in NTU files) by float()
@@ -206,9 +222,7 @@ class _Text:
 
     def token_starts(self) -> np.ndarray:
         """Byte offsets where whitespace-separated tokens start, after checking that
-        every token is made of digits, signs, dots and exponent marks each in a place a
-        decimal number allows (a sign first or after the exponent mark, a dot next to a
-        digit, an exponent mark between a digit or dot and a digit or sign)."""
+        every token is a decimal number ``[+-]?(D+.?D*|.D+)([eE][+-]?D+)?`` (D a digit)."""
         if self.data.translate(None, _NUMERIC_TEXT):
             pos = _NOT_NUMERIC.search(self.data).start()
             raise self.fail(pos, f"character {self.data[pos:pos + 1]!r} in "
@@ -216,20 +230,27 @@ class _Text:
         padded = self.padded[:len(self.data) + 2]  # [1:-1] a byte, [:-2] left, [2:] right
         space = padded <= ord(" ")  # only space, tab, CR and LF are that low here
         starts = np.flatnonzero(space[:-2] & ~space[1:-1])
+        # Each sign, dot and exponent mark must sit where a number allows it, judging by
+        # its two neighbours: a sign first or after the mark, a dot next to a digit, a
+        # mark between a digit or dot and a digit or sign.
         marks = np.flatnonzero(~space[1:-1] & ((padded[1:-1] - np.uint8(ord("0"))) > 9))
         here, left, right = padded[marks + 1], padded[marks], padded[marks + 2]
-        # here: "+" 43 or "-" 45 (sign), "." 46 (dot), "E" 69 or "e" 101 (exponent mark)
+        sign, dot = here < ord("."), here == ord(".")  # "+" 43, "-" 45, "." 46, "E"/"e" above
         left_digit = (left - np.uint8(ord("0"))) < 10
         right_digit = (right - np.uint8(ord("0"))) < 10
         ok = np.where(
-            here < ord("."),  # a sign
-            ((left <= ord(" ")) & (right_digit | (right == ord("."))))
+            sign, ((left <= ord(" ")) & (right_digit | (right == ord("."))))
             | (((left | 0x20) == ord("e")) & right_digit),
-            np.where(here == ord("."), left_digit | right_digit,
+            np.where(dot, left_digit | right_digit,
                      (left_digit | (left == ord(".")))
                      & (right_digit | (right == ord("+")) | (right == ord("-")))))
-        if not ok.all():
-            pos = int(marks[np.argmin(ok)])
+        # Then a token holds at most one dot, then at most one exponent mark: of two
+        # consecutive dot/exponent marks in the same token only "dot, mark" is allowed.
+        pairs, pair_is_dot = marks[~sign], dot[~sign]
+        token = np.searchsorted(starts, pairs, side="right")
+        clash = (token[1:] == token[:-1]) & ~(pair_is_dot[:-1] & ~pair_is_dot[1:])
+        if not ok.all() or clash.any():
+            pos = min(marks[~ok][:1].tolist() + pairs[1:][clash][:1].tolist())
             raise self.fail(pos, f"{self.token_at(pos)!r} is not a decimal number")
         return starts
 
@@ -263,9 +284,9 @@ class _Text:
         return np.ascontiguousarray(chars.T).view(f"S{len(chars)}").ravel()
 
     def parse_floats(self, starts: np.ndarray, width: int) -> np.ndarray:
-        """float64 values of the checked tokens starting at ``starts``, correctly rounded
-        (the same values as float()). Tokens of ``width`` bytes or more, with an exponent
-        or with two dots are checked and converted one by one."""
+        """float64 values of the (checked) number tokens starting at ``starts``, correctly
+        rounded: the same values as float(). Tokens of ``width`` bytes or more and tokens
+        with an exponent are converted one by one."""
         chars, length = self.token_matrix(starts, width)
         rows = np.arange(width)[:, None]
         inside = rows < length
@@ -281,14 +302,10 @@ class _Text:
         fraction = np.where(has_dot, length - 1 - dot, 0)
         out = mantissa / _POW10[fraction]
         out[chars[0] == ord("-")] *= -1
-        # at most width - 1 <= 15 bytes, hence digits: exact in float64
-        slow = ((length == 0) | (inside & ((chars | 0x20) == ord("e"))).any(axis=0)
-                | (np.count_nonzero(is_dot, axis=0) > 1))
-        for i in np.flatnonzero(slow):
-            token = _TOKEN.match(self.data, int(starts[i])).group()
-            if not _NUMBER.fullmatch(token):
-                raise self.fail(int(starts[i]), f"{token.decode()!r} is not a decimal number")
-            out[i] = float(token)
+        # up to width - 1 <= 15 bytes, so at most 15 digits: exact in float64
+        slow = (length == 0) | (inside & ((chars | 0x20) == ord("e"))).any(axis=0)
+        for i in np.flatnonzero(slow):  # exponents and long tokens
+            out[i] = float(_TOKEN.match(self.data, int(starts[i])).group())
         return out
 
 
@@ -463,10 +480,13 @@ class _Layout:
         if line > self.last_line:
             raise SkeletonFormatError(self.path, line + 1, "truncated",
                                       f"file ends where {what} was expected")
-        if self.counts[line] != fields:
+        found = self.counts[line]
+        if found < fields and line == self.last_line:
+            raise SkeletonFormatError(self.path, line + 1, "truncated",
+                                      f"file ends inside {what} ({found} of {fields} fields)")
+        if found != fields:
             raise SkeletonFormatError(self.path, line + 1, "wrong field count",
-                                      f"{what} must have {fields} field(s), "
-                                      f"found {self.counts[line]}")
+                                      f"{what} must have {fields} field(s), found {found}")
         token = self.first_field(line).decode()
         raise SkeletonFormatError(self.path, line + 1, "bad count",
                                   f"{what} must be a whole number, found {token!r}")
@@ -481,12 +501,14 @@ def _joint_positions(text: _Text, starts, first_token, block_lines) -> np.ndarra
     # each x/y/z token is followed by another field: the gap bounds its length
     width = int(min((starts[tokens + 1] - starts[tokens]).max(), _FAST_WIDTH))
     values = text.parse_floats(starts[tokens], width + 1)
+    # float64 -> float32 rounds as the reference's str -> float32 conversion does
+    with np.errstate(over="ignore"):
+        values = values.astype(np.float32)
     infinite = np.flatnonzero(~np.isfinite(values))
     if len(infinite):
         pos = int(starts[tokens[infinite[0]]])
-        raise text.fail(pos, f"{text.token_at(pos)!r} is out of range")
-    # float64 -> float32 rounds as the reference's str -> float32 conversion does
-    return values.astype(np.float32).reshape(len(block_lines), NUM_JOINTS, 3)
+        raise text.fail(pos, f"{text.token_at(pos)!r} is out of the float32 range")
+    return values.reshape(len(block_lines), NUM_JOINTS, 3)
 
 
 # ---------------------------------------------------------------------------
