@@ -72,7 +72,8 @@ def check_aligned(files: Sequence[ScoreFile]) -> None:
             diff = np.flatnonzero(a[:n] != b[:n])
             if len(diff):
                 i = int(diff[0])
-                raise ValueError(f"{what}s differ at index {i}: {ref.path} has {a[i]!r}, {other.path} has {b[i]!r} "
+                raise ValueError(f"{what}s differ at index {i}: {ref.path} has {a[i].item()!r}, {other.path} has "
+                                 f"{b[i].item()!r} "
                                  "(score files must list the same samples in the same order)")
             if len(a) != len(b):
                 raise ValueError(f"{ref.path} has {len(a)} samples but {other.path} has {len(b)}; the first "

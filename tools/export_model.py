@@ -30,7 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--onnx", action="store_true", help="also write NAME.onnx with paddle2onnx")
     p.add_argument("--check", action="store_true",
                    help="compare the exported model with the dynamic graph (oneDNN on/off, ONNX)")
-    p.add_argument("--atol", type=float, default=None, help="--check tolerance on logits (default 1e-4)")
+    p.add_argument("--atol", type=float, default=None,
+                   help="--check tolerance on logits (default 1e-4; 1e-5 relative for |logits| > 10)")
     p.add_argument("--cpu_threads", type=int, default=None, help="threads for --check predictors")
     return p.parse_args(argv)
 
@@ -74,7 +75,8 @@ def main(argv=None) -> int:
     results = check_exported_model(model, exported.model_file, exported.params_file, shape, atol=atol,
                                    cpu_threads=args.cpu_threads, onnx=bool(exported.onnx_file))
     print(f"Check against the dynamic graph (random input [2, {', '.join(map(str, shape))}], "
-          f"max abs difference of the logits, tolerance {atol:g}):")
+          f"max abs difference of the logits, tolerance {results[0].tol:.3g} = max({atol:g}, "
+          f"1e-5 * max |logits|)):")
     for r in results:
         print(f"  {r.label}: {r.diff:.3g} {'ok' if r.ok else 'FAIL'}")
     failed = [r.label for r in results if not r.ok]

@@ -139,10 +139,10 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum()
 
 
-def load_config(config: str):
+def load_config(config: str, overrides: Sequence[str] = ()):
     from paddlevideo.utils import get_config
 
-    return get_config(config, show=False)
+    return get_config(config, overrides=list(overrides), show=False)
 
 
 def model_input(cfg, path: str, index: int = 0):
@@ -414,7 +414,8 @@ def plot_topology_grid(mats: Dict[str, np.ndarray], path: str, title: str) -> st
             ax.tick_params(labelsize=6)
             fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03).ax.tick_params(labelsize=6)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.96, bottom=0.4 / fig.get_figheight(), top=1 - 0.6 / fig.get_figheight(),
+                        wspace=0.45, hspace=0.45)
     _atomic(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)
     return path
@@ -427,28 +428,25 @@ def topology_pngs(params_file: str, out_dir: str, cfg=None, input_file: Optional
 
     if not os.path.isfile(params_file):
         raise FileNotFoundError(f"weights not found: {params_file}")
-    written = [plot_topology_grid(shared_topologies(paddle.load(params_file)),
-                                  os.path.join(out_dir, "shared_topology.png"),
-                                  f"learned shared adjacency PA ({os.path.basename(params_file)})")]
-    if input_file is None:
-        return written
-    if cfg is None:
-        raise ValueError("the refined topology of an input needs --config (the model to run)")
-    x, _ = model_input(cfg, input_file, index)
-    refined = refined_topologies(load_dynamic_model(cfg, params_file), x)
-    persons = next(iter(refined.values())).shape[1]
-    if not 0 <= person < persons:
-        raise ValueError(f"--person {person} outside the model's {persons} persons")
-    channels = next(iter(refined.values())).shape[2]
-    if channel is not None and not all(0 <= channel < t.shape[2] for t in refined.values()):
-        raise ValueError(f"--channel {channel} outside the channels of some block (first block has {channels})")
-    chosen = {b: (t[:, person, channel] if channel is not None else t[:, person].mean(axis=1))
-              for b, t in refined.items()}
-    what = f"channel {channel}" if channel is not None else "mean over channels"
-    written.append(plot_topology_grid(chosen, os.path.join(out_dir, "refined_topology.png"),
-                                      f"refined topology for {os.path.basename(input_file)}, person {person + 1}, "
-                                      f"{what}"))
-    return written
+    shared = shared_topologies(paddle.load(params_file))
+    plots = [(shared, "shared_topology.png", f"learned shared adjacency PA ({os.path.basename(params_file)})")]
+    if input_file is not None:
+        if cfg is None:
+            raise ValueError("the refined topology of an input needs --config (the model to run)")
+        x, _ = model_input(cfg, input_file, index)
+        refined = refined_topologies(load_dynamic_model(cfg, params_file), x)  # block -> (3, N*M, C, V, V)
+        persons = next(iter(refined.values())).shape[1]
+        if not 0 <= person < persons:
+            raise ValueError(f"--person {person} outside the model's {persons} persons")
+        widths = {b: t.shape[2] for b, t in refined.items()}
+        if channel is not None and not all(0 <= channel < w for w in widths.values()):
+            raise ValueError(f"--channel {channel} outside the channels of some block (channels per block: {widths})")
+        chosen = {b: (t[:, person, channel] if channel is not None else t[:, person].mean(axis=1))
+                  for b, t in refined.items()}
+        what = f"channel {channel}" if channel is not None else "mean over channels"
+        plots.append((chosen, "refined_topology.png",
+                      f"refined topology for {os.path.basename(input_file)}, person {person + 1}, {what}"))
+    return [plot_topology_grid(mats, os.path.join(out_dir, name), title) for mats, name, title in plots]
 
 
 # ----------------------------------------------------------------------------- command line
@@ -459,6 +457,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--input_file", help=".skeleton, .npy, NW-UCLA .json or keypoint .json")
     p.add_argument("--index", type=int, default=0, help="sample of a stacked (N, C, T, V, M) .npy (default 0)")
     p.add_argument("-c", "--config", help="the model's YAML config (test pipeline, INFERENCE, class names)")
+    p.add_argument("-o", "--override", action="append", default=[],
+                   help="override a config key: -o MODEL.head.num_classes=5 (repeatable)")
     p.add_argument("--params_file", help=".pdparams (dynamic graph) or the exported .pdiparams with --model_file")
     p.add_argument("--model_file", help="exported model (.json / .pdmodel) for Paddle Inference")
     p.add_argument("--out", help="animation to write: .gif, or .mp4 with imageio-ffmpeg")
@@ -473,7 +473,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> List[str]:
-    cfg = load_config(args.config) if args.config else None
+    cfg = load_config(args.config, args.override) if args.config else None
     if args.topology:
         if not args.params_file:
             raise ValueError("--topology needs --params_file (.pdparams with backbone.lN.gcn1.PA)")

@@ -128,11 +128,12 @@ def export_onnx(model_file: str, params_file: str, onnx_file: Optional[str] = No
     tmp = onnx_file + ".tmp"
     if os.path.exists(tmp):
         os.remove(tmp)
-    # onnxoptimizer instead of the default polygraphy: polygraphy installs missing
-    # dependencies with pip at run time; onnxruntime folds the constants itself anyway.
+    # No post-optimisation: paddle2onnx's default (polygraphy) installs missing dependencies
+    # with pip at run time, its onnxoptimizer option fails on a misspelled pass name in 2.1.0,
+    # and onnxruntime folds constants itself when it loads the model.
     try:
         paddle2onnx.export(model_file, params_file, save_file=tmp, opset_version=opset,
-                           enable_onnx_checker=True, optimize_tool="onnxoptimizer")
+                           enable_onnx_checker=True, optimize_tool="None")
     except Exception as err:  # paddle2onnx fails in several ways (UnboundLocalError included)
         raise RuntimeError(f"paddle2onnx could not convert {model_file}: {type(err).__name__}: {err}") from err
     if not os.path.isfile(tmp):

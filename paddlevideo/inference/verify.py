@@ -7,13 +7,17 @@ Why: under Paddle 3.3.1, Paddle Inference's oneDNN kernels can compute a model w
    exporter saves input and logits next to the model as ``<name>.check.npz``.
 2. ``open_verified_predictor`` runs every new predictor on that input (tiled to the batch
    size it will serve) before handing it out. If oneDNN output differs from the reference
-   by more than ``atol``, it warns and rebuilds the predictor without oneDNN; if the plain
+   by more than the tolerance (below), it warns and rebuilds the predictor without oneDNN; if the plain
    path differs as well (or the backend has no fallback), it refuses with
    ``OutputMismatchError``.
 3. Without a reference file (a model exported elsewhere) a oneDNN predictor is compared
    with a plain-kernel predictor on a seeded random input instead.
 
-Tolerance: ``max |logits - reference| <= atol`` (default 1e-4), absolute.
+Tolerance: ``max |logits - reference| <= max(atol, RTOL * max |reference|)`` with atol
+1e-4 by default: 1e-4 absolute for logits up to 10 in magnitude (trained models), relative
+1e-5 beyond, where float32 rounding alone exceeds 1e-4 (untrained models reach |logits| ~ 1e4;
+there Paddle's plain CPU kernels and ONNX Runtime differ from the dynamic graph by about 3e-7
+relative, the faulty oneDNN path of CTRGCN with real BN statistics by about 1 relative).
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ REFERENCE_SUFFIX = ".check.npz"
 REFERENCE_SEED = 20211008
 REFERENCE_BATCH = 2
 DEFAULT_ATOL = 1e-4
+RTOL = 1e-5
 
 
 class OutputMismatchError(RuntimeError):
@@ -95,6 +100,11 @@ def load_reference(path: str) -> Optional[Reference]:
     return Reference(x.astype(np.float32), logits.astype(np.float32))
 
 
+def tolerance(reference_logits: np.ndarray, atol: float = DEFAULT_ATOL) -> float:
+    """Largest accepted max abs difference from ``reference_logits`` (see the module doc)."""
+    return max(atol, RTOL * float(np.max(np.abs(reference_logits))))
+
+
 def max_abs_diff(got: np.ndarray, want: np.ndarray) -> float:
     if got.shape != want.shape:
         raise OutputMismatchError(f"output shape {got.shape} differs from the reference {want.shape}")
@@ -139,22 +149,23 @@ def open_verified_predictor(model_file: str, params_file: Optional[str], options
                                          ref_file, atol, warn)
 
     x, want = reference.tiled(batch_size)
+    tol = tolerance(want, atol)
     diff = max_abs_diff(predictor.run(x), want)
-    if diff <= atol:
+    if diff <= tol:
         return predictor, Verification(options, ref_file, diff)
     if options.uses_mkldnn:
         plain_options = dataclasses.replace(options, enable_mkldnn=False)
         plain = create_predictor(model_file, params_file, plain_options)
         plain_diff = max_abs_diff(plain.run(x), want)
-        if plain_diff <= atol:
-            note = (f"oneDNN output differs from the dynamic graph by {diff:.4g} (> {atol:g}) on the "
+        if plain_diff <= tol:
+            note = (f"oneDNN output differs from the dynamic graph by {diff:.4g} (> {tol:.3g}) on the "
                     f"reference input of {os.path.basename(ref_file)}; turned oneDNN off "
                     f"(plain CPU kernels differ by {plain_diff:.3g})")
             warn(note)
             return plain, Verification(plain_options, ref_file, plain_diff, [note], fallback=True)
         diff = min(diff, plain_diff)
     raise OutputMismatchError(
-        f"{model_file}: the predictor's output differs from the dynamic graph's by {diff:.4g} (> {atol:g}) "
+        f"{model_file}: the predictor's output differs from the dynamic graph's by {diff:.4g} (> {tol:.3g}) "
         f"on the reference input of {ref_file} (backend {options.backend}, device {options.device}, "
         f"oneDNN {options.uses_mkldnn}); refusing to predict. Re-export the model with "
         f"tools/export_model.py, or choose another backend.")
@@ -170,13 +181,15 @@ def _verify_without_reference(predictor: Predictor, model_file: str, params_file
     x = random_input(sample_shape, REFERENCE_BATCH, REFERENCE_SEED)
     plain_options = dataclasses.replace(options, enable_mkldnn=False)
     plain = create_predictor(model_file, params_file, plain_options)
-    diff = max_abs_diff(predictor.run(x), plain.run(x))
-    if diff <= atol:
+    want = plain.run(x)
+    tol = tolerance(want, atol)
+    diff = max_abs_diff(predictor.run(x), want)
+    if diff <= tol:
         note = (f"no reference file {ref_file}: oneDNN checked against the plain CPU kernels "
                 f"(max diff {diff:.3g})")
         return predictor, Verification(options, None, diff, [note])
     note = (f"no reference file {ref_file}; oneDNN output differs from the plain CPU kernels by "
-            f"{diff:.4g} (> {atol:g}); turned oneDNN off")
+            f"{diff:.4g} (> {tol:.3g}); turned oneDNN off")
     warn(note)
     return plain, Verification(plain_options, None, None, [note], fallback=True)
 
@@ -187,11 +200,11 @@ class CheckResult:
 
     label: str
     diff: float
-    atol: float
+    tol: float
 
     @property
     def ok(self) -> bool:
-        return self.diff <= self.atol
+        return self.diff <= self.tol
 
 
 def check_exported_model(model, model_file: str, params_file: str, shape: Tuple[int, int, int, int],
@@ -215,5 +228,5 @@ def check_exported_model(model, model_file: str, params_file: str, shape: Tuple[
     results = []
     for label, options in configs:
         predictor = create_predictor(model_file, params_file, options)
-        results.append(CheckResult(label, max_abs_diff(predictor.run(x), want), atol))
+        results.append(CheckResult(label, max_abs_diff(predictor.run(x), want), tolerance(want, atol)))
     return results

@@ -14,7 +14,7 @@ AutoLog cannot be installed here, so this small logger takes its place::
         log.end(num_samples=len(batch))
     print("\\n".join(log.report_lines()))
 
-Times are wall-clock (``time.perf_counter``), reported in milliseconds per sample; the
+Times are wall-clock (``time.perf_counter`` by default), reported in milliseconds per sample; the
 first ``warmup`` batches are left out of the averages. Memory: the process's resident set
 size (RSS, from psutil) sampled at every stamp, reported as its peak in MB; GPU memory
 (MB, from ``nvidia-smi`` for this process) when a GPU is in use.
@@ -83,6 +83,7 @@ class BenchmarkLog:
         warmup: leading batches excluded from the averages.
         notes: free-form extra lines (e.g. why oneDNN was turned off).
         gpu_memory: callable returning GPU MB (default: nvidia-smi when device is 'gpu').
+        clock: seconds counter (default ``time.perf_counter``).
     """
 
     model_name: str
@@ -95,6 +96,7 @@ class BenchmarkLog:
     warmup: int = 0
     notes: List[str] = field(default_factory=list)
     gpu_memory: Optional[Callable[[], Optional[float]]] = None
+    clock: Callable[[], float] = time.perf_counter
     _stamps: List[float] = field(default_factory=list, init=False, repr=False)
     _batches: List[List[float]] = field(default_factory=list, init=False, repr=False)  # per batch: stage seconds
     _samples: List[int] = field(default_factory=list, init=False, repr=False)
@@ -114,13 +116,13 @@ class BenchmarkLog:
 
     def start(self) -> None:
         """A batch begins (its preprocessing starts now)."""
-        self._stamps = [time.perf_counter()]
+        self._stamps = [self.clock()]
 
     def stamp(self) -> None:
         """The current stage ends and the next begins."""
         if not self._stamps:
             raise RuntimeError("BenchmarkLog.stamp() before start()")
-        self._stamps.append(time.perf_counter())
+        self._stamps.append(self.clock())
         self._sample_memory()
 
     def end(self, num_samples: int) -> None:
