@@ -2,6 +2,7 @@
 import importlib.util
 import json
 import os
+import sys
 
 import numpy as np
 import paddle
@@ -21,6 +22,7 @@ TINY = ["MODEL.backbone.base_channel=8", "MODEL.backbone.blocks=[[1,1,true],[4,2
 def load_tool(name):
     spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
