@@ -63,45 +63,46 @@ TWO_PERSON = {50, 58}
 PERFORMERS = (1, 2, 3, 4, 5, 6, 7, 8)  # xsub: 1, 2, 4, 5, 8 train; 3, 6, 7 val
 
 
-def rotate(pose: np.ndarray, joints: list[int], pivot: int, axis: np.ndarray,
-           angle: float) -> None:
-    """Rotate ``joints`` of a (25, 3) pose about joint ``pivot`` by ``angle`` radians
-    around ``axis`` (a unit vector), in place (Rodrigues' formula)."""
-    v = pose[joints] - pose[pivot]
-    cos, sin = np.cos(angle), np.sin(angle)
-    v = v * cos + np.cross(axis, v) * sin + np.outer(v @ axis, axis) * (1 - cos)
-    pose[joints] = pose[pivot] + v
+def rotate(poses: np.ndarray, joints: list[int], pivot: int, axis: np.ndarray,
+           angles) -> None:
+    """Rotate ``joints`` of (T, 25, 3) poses about joint ``pivot`` by ``angles`` radians
+    (one per frame, or one for all) around the unit vector ``axis``, in place
+    (Rodrigues' formula)."""
+    angles = np.broadcast_to(np.asarray(angles, dtype=float), (len(poses),))[:, None, None]
+    v = poses[:, joints] - poses[:, pivot:pivot + 1]
+    along = (v @ axis)[..., None] * axis
+    v = v * np.cos(angles) + np.cross(axis, v) * np.sin(angles) + along * (1 - np.cos(angles))
+    poses[:, joints] = poses[:, pivot:pivot + 1] + v
 
 
 def one_person(action: int, t: np.ndarray, role: int) -> np.ndarray:
     """(T, 25, 3) poses of one performer of ``action`` at phases ``t`` in [0, 1].
     ``role`` 0 or 1 tells the two people of a two-person action apart (1 stands at +x)."""
     poses = np.repeat(REST_POSE[None], len(t), axis=0)
-    for pose, phase in zip(poses, t):
-        wave = np.sin(2 * np.pi * phase)
-        if action == 10:  # clapping: both arms forward, hands meet and part
-            rotate(pose, LEFT_ARM, LEFT_SHOULDER, X_AXIS, 1.2)
-            rotate(pose, RIGHT_ARM, RIGHT_SHOULDER, X_AXIS, 1.2)
-            opening = 0.35 + 0.3 * np.sin(6 * np.pi * phase)
-            rotate(pose, LEFT_ARM, LEFT_SHOULDER, Y_AXIS, opening)
-            rotate(pose, RIGHT_ARM, RIGHT_SHOULDER, Y_AXIS, -opening)
-        elif action == 23:  # hand waving: right arm up, forearm swings side to side
-            rotate(pose, RIGHT_ARM, RIGHT_SHOULDER, Z_AXIS, -2.5)
-            rotate(pose, RIGHT_FOREARM, RIGHT_ELBOW, Z_AXIS, 0.5 * np.sin(8 * np.pi * phase))
-        elif action == 24:  # kicking something: right leg swings forward once
-            rotate(pose, RIGHT_LEG, RIGHT_HIP, X_AXIS, 1.1 * np.sin(np.pi * phase) ** 2)
-        elif action == 27:  # jump up: the whole body rises and lands
-            pose[:, 1] += 0.3 * max(0.0, np.sin(np.pi * (2 * phase - 0.5)))
-        elif action == 50:  # punching: role 0 punches towards role 1, who leans away
-            if role == 0:
-                rotate(pose, LEFT_ARM, LEFT_SHOULDER, Z_AXIS, 1.5 * max(0.0, wave))
-            else:
-                pose[:, 0] += 0.08 * max(0.0, wave)
-        elif action == 58:  # handshaking: inner hands meet between the two and shake
-            arm, shoulder, sign = (LEFT_ARM, LEFT_SHOULDER, 1) if role == 0 else \
-                (RIGHT_ARM, RIGHT_SHOULDER, -1)
-            rotate(pose, arm, shoulder, Z_AXIS, sign * 1.1)
-            rotate(pose, arm, shoulder, X_AXIS, 0.4 + 0.15 * np.sin(8 * np.pi * phase))
+    wave = np.sin(2 * np.pi * t)
+    if action == 10:  # clapping: both arms forward, hands meet and part
+        rotate(poses, LEFT_ARM, LEFT_SHOULDER, X_AXIS, 1.2)
+        rotate(poses, RIGHT_ARM, RIGHT_SHOULDER, X_AXIS, 1.2)
+        opening = 0.35 + 0.3 * np.sin(6 * np.pi * t)
+        rotate(poses, LEFT_ARM, LEFT_SHOULDER, Y_AXIS, opening)
+        rotate(poses, RIGHT_ARM, RIGHT_SHOULDER, Y_AXIS, -opening)
+    elif action == 23:  # hand waving: right arm up, forearm swings side to side
+        rotate(poses, RIGHT_ARM, RIGHT_SHOULDER, Z_AXIS, -2.5)
+        rotate(poses, RIGHT_FOREARM, RIGHT_ELBOW, Z_AXIS, 0.5 * np.sin(8 * np.pi * t))
+    elif action == 24:  # kicking something: right leg swings forward once
+        rotate(poses, RIGHT_LEG, RIGHT_HIP, X_AXIS, 1.1 * np.sin(np.pi * t) ** 2)
+    elif action == 27:  # jump up: the whole body rises and lands
+        poses[:, :, 1] += 0.3 * np.maximum(0.0, np.sin(np.pi * (2 * t - 0.5)))[:, None]
+    elif action == 50:  # punching: role 0 punches towards role 1, who leans away
+        if role == 0:
+            rotate(poses, LEFT_ARM, LEFT_SHOULDER, Z_AXIS, 1.5 * np.maximum(0.0, wave))
+        else:
+            poses[:, :, 0] += 0.08 * np.maximum(0.0, wave)[:, None]
+    elif action == 58:  # handshaking: inner hands meet between the two and shake
+        arm, shoulder, sign = (LEFT_ARM, LEFT_SHOULDER, 1) if role == 0 else \
+            (RIGHT_ARM, RIGHT_SHOULDER, -1)
+        rotate(poses, arm, shoulder, Z_AXIS, sign * 1.1)
+        rotate(poses, arm, shoulder, X_AXIS, 0.4 + 0.15 * np.sin(8 * np.pi * t))
     return poses
 
 

@@ -176,7 +176,7 @@ def number_texts():
                          "-1.5e+3", "123456789012345", "0.1234567890123456789", "1e-30"]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(number_texts(), min_size=75, max_size=75))
 def test_x_y_z_parse_exactly_like_float(texts):
     lines = ["1", "1", "9 0 1 1 1 1 0 0 0 2", "25"]
@@ -394,7 +394,7 @@ def mutated_file(draw):
     return bytes(data)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_file())
 def test_fuzz_mutated_files_read_like_a_plain_reader_or_raise_the_documented_error(data):
     _check_any_outcome(data)
