@@ -71,8 +71,8 @@ PA_KEY = re.compile(r"^backbone\.(l\d+)\.gcn1\.PA$")
 # ----------------------------------------------------------------------------- reading
 
 @dataclass
-class Sequence3D:
-    """A skeleton sequence to draw.
+class Clip:
+    """A skeleton clip to draw.
 
     Attributes:
         data: float (C, T, V, M); channels 0, 1 are drawn (x right, y up); with keypoints
@@ -88,13 +88,13 @@ class Sequence3D:
     has_scores: bool = False
 
 
-def read_sequence(path: str, index: int = 0) -> Sequence3D:
+def read_sequence(path: str, index: int = 0) -> Clip:
     """Read a .skeleton, .npy (sample ``index`` of a stack), NW-UCLA or keypoint .json file."""
     name = os.path.basename(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"input file not found: {path}")
     if path.endswith(".skeleton"):
-        return Sequence3D(prepare_skeleton_file(path), get_graph("ntu_rgb_d"), name)
+        return Clip(prepare_skeleton_file(path), get_graph("ntu_rgb_d"), name)
     if path.endswith(".json"):
         with open(path, "r", encoding="utf-8") as f:
             try:
@@ -103,9 +103,9 @@ def read_sequence(path: str, index: int = 0) -> Sequence3D:
                 raise ValueError(f"{path}: not valid JSON ({err})") from err
         if is_keypoint_json(content):
             data, _ = parse_keypoints(content, path)
-            return Sequence3D(data, get_graph(content.get("layout", "coco17")), name, has_scores=True)
+            return Clip(data, get_graph(content.get("layout", "coco17")), name, has_scores=True)
         data, _ = load_ucla_sample(path)
-        return Sequence3D(data, get_graph("nw_ucla"), name)
+        return Clip(data, get_graph("nw_ucla"), name)
     if path.endswith(".npy"):
         array = np.load(path, allow_pickle=False)
         if array.ndim == 5:
@@ -116,7 +116,7 @@ def read_sequence(path: str, index: int = 0) -> Sequence3D:
             raise ValueError(f"{path}: expected (C, T, V, M) or (N, C, T, V, M) with C >= 2 and V in "
                              f"{sorted(LAYOUT_BY_JOINTS)} (the layouts with bones), got {array.shape}")
         layout = LAYOUT_BY_JOINTS[array.shape[2]]
-        return Sequence3D(np.asarray(array, dtype=np.float32), get_graph(layout), name,
+        return Clip(np.asarray(array, dtype=np.float32), get_graph(layout), name,
                           has_scores=layout == "coco17" and array.shape[0] == 3)
     raise ValueError(f"{path}: unsupported file type; expected .skeleton, .npy or .json")
 
@@ -189,7 +189,7 @@ def predict(cfg, path: str, params_file: str, model_file: Optional[str] = None, 
 
 # ----------------------------------------------------------------------------- drawing
 
-def present_joints(seq: Sequence3D) -> np.ndarray:
+def present_joints(seq: Clip) -> np.ndarray:
     """(T, V, M) bool: the joint exists in that frame (its person is not all zeros there;
     with scores, its own score is above 0)."""
     data = seq.data
@@ -200,7 +200,7 @@ def present_joints(seq: Sequence3D) -> np.ndarray:
     return present
 
 
-def _limits(seq: Sequence3D, present: np.ndarray) -> Tuple[Tuple[float, float], Tuple[float, float]]:
+def _limits(seq: Clip, present: np.ndarray) -> Tuple[Tuple[float, float], Tuple[float, float]]:
     xy = seq.data[:2].transpose(1, 2, 3, 0)[present]  # (joints seen, 2)
     if len(xy) == 0:
         raise ValueError(f"{seq.name}: no joint to draw (every frame is empty)")
@@ -209,10 +209,14 @@ def _limits(seq: Sequence3D, present: np.ndarray) -> Tuple[Tuple[float, float], 
     return (centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half)
 
 
+def _short(text: str, width: int = 25) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 class SkeletonAnimator:
     """Draws one frame at a time into a fixed figure: skeleton left, top-5 bars right."""
 
-    def __init__(self, seq: Sequence3D, prediction: Optional[Prediction] = None):
+    def __init__(self, seq: Clip, prediction: Optional[Prediction] = None):
         self.seq = seq
         self.present = present_joints(seq)
         self.num_frames = seq.data.shape[1]
@@ -239,13 +243,13 @@ class SkeletonAnimator:
         y = np.arange(len(pred.classes))[::-1]
         colours = ["tab:green" if c == pred.label else "tab:gray" for c in pred.classes]
         ax.barh(y, pred.scores, color=colours)
-        ax.set_yticks(y, [n[:28] for n in pred.names], fontsize=7)
+        ax.set_yticks(y, [_short(n) for n in pred.names], fontsize=7)
         ax.set_xlim(0, 1)
         ax.set_xlabel("softmax score", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
         for yi, s in zip(y, pred.scores):
             ax.text(min(s + 0.02, 0.8), yi, f"{s:.3f}", va="center", fontsize=7)
-        ax.set_title("top-5" + (f" (true: {pred.label_name[:28]})" if pred.label is not None else ""), fontsize=8)
+        ax.set_title("top-5" + (f" (true: {_short(pred.label_name)})" if pred.label is not None else ""), fontsize=8)
 
     def render(self, t: int) -> np.ndarray:
         """RGB uint8 (H, W, 3) image of frame ``t``."""
@@ -309,7 +313,7 @@ def write_animation(frames: Sequence[np.ndarray], path: str, fps: float) -> None
         raise ValueError(f"--out must end in .gif or .mp4, got {path}")
 
 
-def animate(seq: Sequence3D, out: str, prediction: Optional[Prediction] = None, fps: float = 15.0,
+def animate(seq: Clip, out: str, prediction: Optional[Prediction] = None, fps: float = 15.0,
             stride: int = 1, save_frames: int = 0) -> List[str]:
     """Render every ``stride``-th frame to ``out``; ``save_frames`` evenly spaced frames also go
     to PNGs beside it (``<out stem>_frame_<t>.png``). Returns the files written."""

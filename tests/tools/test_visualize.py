@@ -117,7 +117,7 @@ def test_real_ntu_file_has_two_persons():
 def test_two_persons_in_two_colours_and_a_missing_person_not_drawn(tmp_path):
     data = np.stack([standing_person(), standing_person(shift=1.0)], axis=-1)
     data[:, 2, :, 1] = 0  # person 2 absent in frame 3
-    seq = vis.Sequence3D(data, vis.get_graph("ntu_rgb_d"), "two")
+    seq = vis.Clip(data, vis.get_graph("ntu_rgb_d"), "two")
     animator = vis.SkeletonAnimator(seq)
     try:
         both, alone = animator.render(0), animator.render(2)
@@ -128,7 +128,7 @@ def test_two_persons_in_two_colours_and_a_missing_person_not_drawn(tmp_path):
 
 
 def test_gif_frames_and_pngs(tmp_path):
-    seq = vis.Sequence3D(np.stack([standing_person(9)] * 2, axis=-1), vis.get_graph("ntu_rgb_d"), "x")
+    seq = vis.Clip(np.stack([standing_person(9)] * 2, axis=-1), vis.get_graph("ntu_rgb_d"), "x")
     out = str(tmp_path / "x.gif")
     written = vis.animate(seq, out, fps=10, stride=2, save_frames=2)
     assert written == [out, str(tmp_path / "x_frame_0001.png"), str(tmp_path / "x_frame_0009.png")]
