@@ -187,6 +187,7 @@ def parse_ntu_name(name: str) -> dict[str, int]:
 _NUMERIC_TEXT = b"0123456789.+-eE \t\r\n"  # the only bytes a valid file contains
 _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
 _TOKEN = re.compile(rb"[^ \t\r\n]+")
+_NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _POW10 = 10.0 ** np.arange(23)  # powers of ten that float64 holds exactly
 _FAST_WIDTH = 16  # x/y/z tokens up to 15 bytes (15 digits: exact in float64) are
                   # converted together; longer ones (never seen in NTU files) by float()
@@ -244,14 +245,15 @@ class _Text:
             np.where(dot, left_digit | right_digit,
                      (left_digit | (left == ord(".")))
                      & (right_digit | (right == ord("+")) | (right == ord("-")))))
-        # Then a token holds at most one dot, then at most one exponent mark: of two
-        # consecutive dot/exponent marks in the same token only "dot, mark" is allowed.
-        pairs, pair_is_dot = marks[~sign], dot[~sign]
-        token = np.searchsorted(starts, pairs, side="right")
-        clash = (token[1:] == token[:-1]) & ~(pair_is_dot[:-1] & ~pair_is_dot[1:])
-        if not ok.all() or clash.any():
-            pos = min(marks[~ok][:1].tolist() + pairs[1:][clash][:1].tolist())
-            raise self.fail(pos, f"{self.token_at(pos)!r} is not a decimal number")
+        # Then a token holds at most one dot, then at most one exponent mark. With digits
+        # and signs deleted, a token keeps only its marks, so that holds when no two
+        # marks touch except a dot followed by an exponent mark.
+        marks_only = np.frombuffer(self.data.translate(None, b"0123456789+-"), dtype=np.uint8)
+        touching = (marks_only[:-1] > ord(" ")) & (marks_only[1:] > ord(" "))
+        clash = touching & ~((marks_only[:-1] == ord(".")) & (marks_only[1:] > ord(".")))
+        if not ok.all() or clash.any():  # name the first token that is not a number
+            token = next(m for m in _TOKEN.finditer(self.data) if not _NUMBER.fullmatch(m.group()))
+            raise self.fail(token.start(), f"{token.group().decode()!r} is not a decimal number")
         return starts
 
     def token_matrix(self, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -291,7 +293,8 @@ class _Text:
         rows = np.arange(width)[:, None]
         inside = rows < length
         is_dot = inside & (chars == ord("."))
-        has_dot, dot = is_dot.any(axis=0), np.argmax(is_dot, axis=0)
+        has_dot = is_dot.any(axis=0)
+        dot = (rows * is_dot).sum(axis=0)  # position of the (single) dot
         value = chars - np.uint8(ord("0"))  # digits 0..9; other bytes wrap above 9
         digit = inside & (value < 10)
         step = digit * np.uint8(9) + np.uint8(1)  # 10 at digits, 1 (skip) elsewhere

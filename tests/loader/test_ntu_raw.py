@@ -188,15 +188,18 @@ def test_x_y_z_parse_exactly_like_float(texts):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text("0123456789.+-eE", min_size=1, max_size=20))
-def test_x_accepts_exactly_decimal_numbers(token):
-    lines = ["1", "1", "9 0 1 1 1 1 0 0 0 2", "25"] + \
-        [f"{token} 0.5 3 1 2 3 4 0 0 0 0 2"] + ["0.1 0.2 3 1 2 3 4 0 0 0 0 2"] * 24
+@given(st.text("0123456789.+-eE", min_size=1, max_size=20), st.sampled_from([0, 5, 11]))
+def test_every_field_accepts_exactly_decimal_numbers(token, column):
+    fields = "0.1 0.5 3 1 2 3 4 0 0 0 0 2".split()
+    fields[column] = token
+    lines = ["1", "1", "9 0 1 1 1 1 0 0 0 2", "25", " ".join(fields)] + \
+        ["0.1 0.2 3 1 2 3 4 0 0 0 0 2"] * 24
     data = ("\n".join(lines) + "\n").encode()
     with np.errstate(over="ignore"):
         expected = np.float32(float(token)) if NUMBER.fullmatch(token) else None
-    if expected is not None and np.isfinite(expected):
-        assert parse(data).bodies["9"].joints[0, 0, 0] == expected
+    if expected is not None and (column != 0 or np.isfinite(expected)):
+        x = parse(data).bodies["9"].joints[0, 0, 0]
+        assert x == (expected if column == 0 else np.float32(0.1))
     else:
         with pytest.raises(SkeletonFormatError) as err:
             parse(data)
