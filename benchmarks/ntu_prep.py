@@ -3,10 +3,12 @@
     python benchmarks/ntu_prep.py --reference-dir /tmp/ntu_ref --num-files 1000 \
         [--sources ../shared/data/ntu60_samples/nturgb+d_skeletons ...] [--num-workers 2] \
         [--work-dir /tmp/ntu_prep_bench] [--write-results]
+    python benchmarks/ntu_prep.py --skip-reference --num-files 20000   # memory on a big input
 
 Input: the shared raw files (by default the 30 real and 40 synthetic NTU-60 files)
 replicated under new, valid, unique names (setup/camera/performer/replication change,
-the action stays) as symbolic links, so both pipelines read the same bytes.
+the action stays; beyond 4080 files the action number changes too) as symbolic links,
+so both pipelines read the same bytes.
 
 Reference: ``--reference-dir`` holds unmodified copies of CTR-GCN's ``data/ntu/``
 ``get_raw_skes_data.py``, ``get_raw_denoised_data.py`` and ``seq_transformation.py``
@@ -60,16 +62,16 @@ def replicate_inputs(sources: list[str], num_files: int, out_dir: str) -> list[s
                    if f.endswith(".skeleton"))
     if not files:
         raise SystemExit(f"no .skeleton files in {sources}")
-    if num_files > 17 * 3 * 40 * 2:
-        raise SystemExit("--num-files: at most 4080 distinct setup/camera/performer/"
-                         "replication combinations")
+    combos = 17 * 3 * 40 * 2  # setup, camera, performer, replication
+    if num_files > combos * 60:
+        raise SystemExit(f"--num-files: at most {combos * 60} distinct NTU-60 names")
     if os.path.isdir(out_dir):
         shutil.rmtree(out_dir)
     os.makedirs(out_dir)
     names = []
     for i in range(num_files):
         src = files[i % len(files)]
-        action = int(NAME.search(os.path.basename(src)).group(5))
+        action = (int(NAME.search(os.path.basename(src)).group(5)) - 1 + i // combos) % 60 + 1
         setup, camera = 1 + i % 17, 1 + (i // 17) % 3
         performer, replication = 1 + (i // 51) % 40, 1 + (i // 2040) % 2
         name = f"S{setup:03d}C{camera:03d}P{performer:03d}R{replication:03d}A{action:03d}"
@@ -215,10 +217,23 @@ def write_results(path: str, body: str) -> None:
     os.replace(tmp, path)
 
 
+def run_ours(raw: str, out: str, args) -> tuple[float, int, int]:
+    cmd = [sys.executable, os.path.join(ROOT, "data", "ntu-rgb-d", "prepare_ntu.py"),
+           "--skeletons-dir", raw, "--out-dir", out, "--num-workers", str(args.num_workers),
+           "--no-progress"]
+    seconds, peak, tree = run(cmd, ROOT, os.path.join(args.work_dir, "ours.log"))
+    print(f"prepare_ntu.py on {len(os.listdir(raw))} files: {seconds:.1f} s, peak RSS "
+          f"{peak / 1024:.0f} MB per process, {tree / 1024:.0f} MB summed over main + workers "
+          f"(sampled)", flush=True)
+    return seconds, peak, tree
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reference-dir", required=True,
+    parser.add_argument("--reference-dir",
                         help="folder with unmodified CTR-GCN data/ntu scripts")
+    parser.add_argument("--skip-reference", action="store_true",
+                        help="only run prepare_ntu.py (time and memory on big inputs)")
     parser.add_argument("--sources", nargs="+", default=DEFAULT_SOURCES,
                         help="folders of .skeleton files to replicate")
     parser.add_argument("--num-files", type=int, default=1000)
@@ -227,14 +242,19 @@ def main() -> None:
     parser.add_argument("--write-results", action="store_true",
                         help="update the NTU section of benchmarks/RESULTS.md")
     args = parser.parse_args()
+    if not args.skip_reference and not args.reference_dir:
+        parser.error("--reference-dir is required unless --skip-reference is given")
 
     raw = os.path.join(args.work_dir, "raw")
     names = replicate_inputs(args.sources, args.num_files, raw)
-    ref_work = os.path.join(args.work_dir, "reference")
-    patch_reference(args.reference_dir, ref_work, raw, names)
     ours_out = os.path.join(args.work_dir, "ours")
     if os.path.isdir(ours_out):
         shutil.rmtree(ours_out)
+    if args.skip_reference:
+        run_ours(raw, ours_out, args)
+        return
+    ref_work = os.path.join(args.work_dir, "reference")
+    patch_reference(args.reference_dir, ref_work, raw, names)
 
     results = []
     ref_total, ref_peak = 0.0, 0
@@ -245,12 +265,7 @@ def main() -> None:
         results.append((f"reference `{script}`", seconds, peak, None))
         ref_total += seconds
         ref_peak = max(ref_peak, peak)
-    cmd = [sys.executable, os.path.join(ROOT, "data", "ntu-rgb-d", "prepare_ntu.py"),
-           "--skeletons-dir", raw, "--out-dir", ours_out, "--num-workers", str(args.num_workers),
-           "--no-progress"]
-    ours_s, ours_peak, ours_tree = run(cmd, ROOT, os.path.join(args.work_dir, "ours.log"))
-    print(f"prepare_ntu.py: {ours_s:.1f} s, peak RSS {ours_peak / 1024:.0f} MB per process, "
-          f"{ours_tree / 1024:.0f} MB summed over main + workers (sampled)", flush=True)
+    ours_s, ours_peak, ours_tree = run_ours(raw, ours_out, args)
     checks = compare(ref_work, ours_out)
     print("\n".join(checks))
     input_mb = sum(os.path.getsize(os.path.realpath(os.path.join(raw, n + ".skeleton")))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -40,6 +41,7 @@ LOG_NAME = "prepare_ntu.log"
 SPOOL_NAME = ".prepare_ntu.spool"
 SAMPLE_FLOATS_PER_FRAME = 3 * ntu_raw.NUM_JOINTS * 2
 WRITE_CHUNK_BYTES = 64 << 20  # size of one memory-mapped slice of an output file
+IN_FLIGHT_PER_WORKER = 8  # files handed to each worker ahead of the main process
 
 
 @dataclass
@@ -195,13 +197,24 @@ def _prepare_one(job: tuple[str, str, str]):
 
 
 def _results(jobs: list, num_workers: int):
+    """_prepare_one of every job, in order, from ``num_workers`` processes. At most
+    IN_FLIGHT_PER_WORKER jobs per worker are submitted ahead of the one being consumed,
+    so finished samples cannot pile up in memory when writing is slower than reading."""
     if num_workers <= 1 or len(jobs) <= 1:
         yield from map(_prepare_one, jobs)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with context.Pool(num_workers) as pool:
-        yield from pool.imap(_prepare_one, jobs, chunksize=4)
+        pending: collections.deque = collections.deque()
+        queue = iter(jobs)
+        for job in itertools.islice(queue, IN_FLIGHT_PER_WORKER * num_workers):
+            pending.append(pool.apply_async(_prepare_one, (job,)))
+        while pending:
+            result = pending.popleft().get()
+            for job in itertools.islice(queue, 1):
+                pending.append(pool.apply_async(_prepare_one, (job,)))
+            yield result
 
 
 def _log_report(log: _Log, name: str, report: ntu_raw.DenoiseReport, summary: Summary) -> None:
