@@ -222,6 +222,39 @@ class SkeletonModalityTransform:
         return results
 
 
+@PIPELINES.register()
+class ConcatModalities:
+    """Early fusion: stack several modalities of the same joints along channels.
+
+    ``modalities: [joint, bone, motion]`` turns (3, T, V, M) joints into (9, T, V, M):
+    joint, bone and joint-motion channels in that order (``bone_motion`` is also accepted).
+    The model then needs ``in_channels`` = 3 x the number of modalities.
+    """
+
+    def __init__(self, modalities: Sequence[str] = ("joint", "bone", "motion"),
+                 graph: str = "ntu_rgb_d", graph_args: Optional[Dict[str, Any]] = None):
+        known = set(MODALITIES.values())
+        if not modalities:
+            raise ValueError("ConcatModalities: modalities must name at least one of " + ", ".join(sorted(known)))
+        for name in modalities:
+            if name not in known:
+                raise ValueError(f"ConcatModalities: unknown modality {name!r}; expected one of "
+                                 + ", ".join(sorted(known)))
+        self.modalities = list(modalities)
+        self.graph = get_graph(graph, **(graph_args or {}))
+
+    def __call__(self, results: Results) -> Results:
+        joints = sample_data(results, "ConcatModalities").astype(np.float32)
+        if joints.shape[2] != self.graph.num_node:
+            raise ValueError(f"ConcatModalities: data has V={joints.shape[2]} joints but graph "
+                             f"'{self.graph.layout}' has {self.graph.num_node}")
+        bones = bone_vectors(joints, self.graph.inward) if {"bone", "bone_motion"} & set(self.modalities) else None
+        parts = {"joint": lambda: joints, "bone": lambda: bones, "motion": lambda: frame_motion(joints),
+                 "bone_motion": lambda: frame_motion(bones)}
+        results["data"] = np.concatenate([parts[m]() for m in self.modalities], axis=0)
+        return results
+
+
 # PaddleVideo's spellings, so its configs load unchanged.
 PIPELINES.register(SkeletonCropSample, name="SketeonCropSample")
 PIPELINES.register(SkeletonModalityTransform, name="SketeonModalityTransform")
