@@ -189,8 +189,8 @@ _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
 _TOKEN = re.compile(rb"[^ \t\r\n]+")
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _POW10 = 10.0 ** np.arange(23)  # powers of ten that float64 holds exactly
-_FAST_WIDTH = 16  # x/y/z tokens up to 15 bytes (15 digits: exact in float64) are
-                  # converted together; longer ones (never seen in NTU files) by float()
+_FAST_WIDTH = 16  # x/y/z tokens of up to 15 bytes (so at most 15 digits, exact in
+                  # float64) are converted together; longer ones by float()
 
 
 class _Text:
@@ -287,8 +287,8 @@ class _Text:
 
     def parse_floats(self, starts: np.ndarray, width: int) -> np.ndarray:
         """float64 values of the (checked) number tokens starting at ``starts``, correctly
-        rounded: the same values as float(). Tokens of ``width`` bytes or more and tokens
-        with an exponent are converted one by one."""
+        rounded: the same values as float(). ``width`` <= _FAST_WIDTH; tokens of
+        ``width`` bytes or more and tokens with an exponent are converted one by one."""
         chars, length = self.token_matrix(starts, width)
         rows = np.arange(width)[:, None]
         inside = rows < length
@@ -305,7 +305,7 @@ class _Text:
         fraction = np.where(has_dot, length - 1 - dot, 0)
         out = mantissa / _POW10[fraction]
         out[chars[0] == ord("-")] *= -1
-        # up to width - 1 <= 15 bytes, so at most 15 digits: exact in float64
+        # length 0: no space within width bytes, the token is too long for this path
         slow = (length == 0) | (inside & ((chars | 0x20) == ord("e"))).any(axis=0)
         for i in np.flatnonzero(slow):  # exponents and long tokens
             out[i] = float(_TOKEN.match(self.data, int(starts[i])).group())
@@ -501,9 +501,10 @@ def _joint_positions(text: _Text, starts, first_token, block_lines) -> np.ndarra
         return np.zeros((0, NUM_JOINTS, 3), dtype=np.float32)
     lines = block_lines[:, None] + np.arange(NUM_JOINTS)  # (B, 25)
     tokens = (first_token[lines][..., None] + np.arange(3)).ravel()  # (B*25*3,)
-    # each x/y/z token is followed by another field: the gap bounds its length
+    # each x/y/z token is followed by another field, so the gap to it holds the token
+    # and at least one space
     width = int(min((starts[tokens + 1] - starts[tokens]).max(), _FAST_WIDTH))
-    values = text.parse_floats(starts[tokens], width + 1)
+    values = text.parse_floats(starts[tokens], width)
     # float64 -> float32 rounds as the reference's str -> float32 conversion does
     with np.errstate(over="ignore"):
         values = values.astype(np.float32)
@@ -608,7 +609,8 @@ def center_on_first_spine(actors: np.ndarray, path: str = "<sample>") -> np.ndar
     actors = np.array(actors, dtype=np.float32)
     num_frames, num_actors = actors.shape[:2]
     flat = actors.reshape(num_frames, num_actors * NUM_JOINTS * 3)  # (F, M*75) view
-    absent = [flat[:, m * 75:(m + 1) * 75].sum(axis=1) == 0 for m in range(num_actors)]
+    absent = [flat[:, m * 75:(m + 1) * 75].sum(axis=1) == 0 for m in range(num_actors)] \
+        if num_actors == 2 else []
     nonzero = np.flatnonzero((flat[:, :75] != 0).any(axis=1))
     if len(nonzero) == 0:
         raise SkeletonFormatError(path, None, "all-zero joints",

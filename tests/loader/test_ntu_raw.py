@@ -173,7 +173,8 @@ def number_texts():
         finite.map(repr), finite.map(lambda v: f"{v:.7g}"), finite.map(lambda v: f"{v:.3E}"),
         finite.map(lambda v: f"{v:+.4f}"), st.integers(-10**6, 10**6).map(str),
         st.sampled_from(["0", "-0", ".5", "-.5", "5.", "+5.", "007.50", "1e-7", "9.276937E-05",
-                         "-1.5e+3", "123456789012345", "0.1234567890123456789", "1e-30"]))
+                         "-1.5e+3", "123456789012345", "9999999999999999", "99999999.99999999",
+                         "-0.000000000000001", "0.1234567890123456789", "1e-30"]))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
