@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Helpers shared by prepare.sh and test_train_inference_python.sh.
+# A config line is "key:value"; only the first ':' separates them.
+
+# key of a "key:value" line
+func_parser_key() {
+    local line=$1
+    echo "${line%%:*}"
+}
+
+# value of a "key:value" line
+func_parser_value() {
+    local line=$1
+    if [[ "$line" != *:* ]]; then
+        echo ""
+        return
+    fi
+    echo "${line#*:}"
+}
+
+# "key=value" for a command line, or nothing when the key or the value is null/empty
+func_set_params() {
+    local key=$1 value=$2
+    if [[ -z "$key" || "$key" == "null" || -z "$value" || "$value" == "null" ]]; then
+        echo ""
+    else
+        echo "${key}=${value}"
+    fi
+}
+
+# The entry of a per-mode value "modeA=x|modeB=y" for mode $2; a value without
+# "mode=" entries is returned unchanged.
+func_value_for_mode() {
+    local value=$1 mode=$2 entry
+    if [[ "$value" != *"${mode}="* ]]; then
+        echo "$value"
+        return
+    fi
+    local IFS='|'
+    for entry in $value; do
+        if [[ "$entry" == "${mode}="* ]]; then
+            echo "${entry#*=}"
+            return
+        fi
+    done
+}
+
+# Append "Run successfully/failed with command - MODEL - CMD - LOG" to the results log.
+status_check() {
+    local last_status=$1 run_command=$2 run_log=$3 model_name=$4 log_path=$5
+    if [[ $last_status -eq 0 ]]; then
+        echo "Run successfully with command - ${model_name} - ${run_command} - ${log_path}" | tee -a "$run_log"
+    else
+        echo "Run failed with command - ${model_name} - ${run_command} - ${log_path}" | tee -a "$run_log"
+    fi
+}
