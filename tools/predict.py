@@ -72,7 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--atol", type=float, default=None, help="verification tolerance on logits (default 1e-4)")
     p.add_argument("--benchmark", "--enable_benchmark", dest="benchmark", type=str2bool, nargs="?",
                    const=True, default=False, help="time preprocess / inference / postprocess")
-    p.add_argument("--benchmark_iters", type=positive_int, default=10, help="timed batches (--benchmark)")
+    p.add_argument("--benchmark_iters", type=positive_int, default=10,
+                   help="timed batches (--benchmark; more when the inputs take more to go through once)")
     p.add_argument("--warmup", type=int, default=2, help="untimed leading batches (--benchmark)")
     p.add_argument("--benchmark_log", default=None, help="also write the benchmark summary as JSON here")
     return p.parse_args(argv)
@@ -155,9 +156,10 @@ def main(argv=None) -> int:
                        device=used.device, cpu_threads=used.cpu_threads, mkldnn=used.uses_mkldnn,
                        backend=used.backend, warmup=max(0, args.warmup), notes=list(verification.notes))
     stream = _samples(files, preparer, cycle=args.benchmark, failures=failures)
-    batches = args.warmup + args.benchmark_iters if args.benchmark else None
-    done = 0
-    while batches is None or done < batches:
+    # --benchmark: at least warmup + benchmark_iters batches, and every input at least once
+    required = args.warmup + args.benchmark_iters if args.benchmark else 0
+    done, all_seen = 0, False
+    while not (args.benchmark and done >= required and all_seen):
         log.start()
         batch = list(itertools.islice(stream, args.batch_size))
         if not batch:
@@ -175,6 +177,7 @@ def main(argv=None) -> int:
             if cycle == 0:
                 print("\n".join(prediction.lines(names)))
         done += 1
+        all_seen = batch[-1][0] >= 1  # the stream has started its second pass
 
     if args.benchmark:
         if log.timed_batches == 0:

@@ -313,6 +313,17 @@ def test_benchmark_prints_the_log(ntu, exported, tmp_path, capsys):
     assert (tmp_path / "b.json").is_file()
 
 
+def test_benchmark_goes_through_every_input(ntu, exported, tmp_path, capsys):
+    for k in range(3):
+        np.save(tmp_path / f"x{k}.npy", np.full((3, 40, 25, 2), k + 1, np.float32))
+    code, out, _ = predict(capsys, "-c", ntu["config"], "-i", str(tmp_path), "--model_file", ntu["model"],
+                           "--benchmark", "--batch_size", "2", "--benchmark_iters", "1", "--warmup", "0",
+                           "--enable_mkldnn=False")
+    assert code == 0
+    assert [out.count(f"Current input file: x{k}.npy") for k in range(3)] == [1, 1, 1]
+    assert "timed batches 2" in out  # x0 x1 | x2 x0: the second batch starts the second pass
+
+
 class Shifted:
     """A predictor wrapper adding ``shift`` to the logits when its options match ``when``."""
 
