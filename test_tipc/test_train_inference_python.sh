@@ -122,10 +122,10 @@ else
         fi
         save_log=$LOG_PATH/${trainer}_cpu
         train_cmd="$python $norm_train $(func_set_params "$save_model_key" "$save_log") \
-$(func_set_params "$epoch_key" "$epoch_value") $(func_set_params "$batch_key" "$batch_value") \
 $(func_set_params "$pretrain_key" "$pretrain_value")"
-        if [[ "$MODE" != "whole_train_whole_infer" ]]; then
-            train_cmd="$train_cmd $(func_set_params "$train_param_key" "$train_param_value")"
+        if [[ "$MODE" != "whole_train_whole_infer" ]]; then  # whole training keeps the config's recipe
+            train_cmd="$train_cmd $(func_set_params "$epoch_key" "$epoch_value") \
+$(func_set_params "$batch_key" "$batch_value") $(func_set_params "$train_param_key" "$train_param_value")"
         fi
         run_step "$LOG_PATH/${trainer}_train.log" "$train_cmd"
         weights=$save_log/$train_model_name
