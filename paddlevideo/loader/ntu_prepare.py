@@ -41,7 +41,8 @@ LOG_NAME = "prepare_ntu.log"
 SPOOL_NAME = ".prepare_ntu.spool"
 SAMPLE_FLOATS_PER_FRAME = 3 * ntu_raw.NUM_JOINTS * 2
 WRITE_CHUNK_BYTES = 64 << 20  # size of one memory-mapped slice of an output file
-IN_FLIGHT_PER_WORKER = 8  # files handed to each worker ahead of the main process
+FILES_PER_TASK = 4  # files a worker prepares per task
+TASKS_IN_FLIGHT_PER_WORKER = 3  # tasks handed to each worker ahead of the main process
 
 
 @dataclass
@@ -184,7 +185,7 @@ def _read_names_file(path: str) -> set[str]:
 
 
 def _prepare_one(job: tuple[str, str, str]):
-    """Worker: (name, path, single_actor) -> (name, sample or None, report or error)."""
+    """(name, path, single_actor) -> (name, sample or None, report or error)."""
     name, path, single_actor = job
     try:
         seq = ntu_raw.read_skeleton_file(path)
@@ -196,25 +197,31 @@ def _prepare_one(job: tuple[str, str, str]):
         return name, None, SkeletonFormatError(path, None, "unreadable", str(err))
 
 
+def _prepare_chunk(jobs: list[tuple[str, str, str]]) -> list:
+    """Worker task: a few files, to keep per-task overhead small."""
+    return [_prepare_one(job) for job in jobs]
+
+
 def _results(jobs: list, num_workers: int):
     """_prepare_one of every job, in order, from ``num_workers`` processes. At most
-    IN_FLIGHT_PER_WORKER jobs per worker are submitted ahead of the one being consumed,
-    so finished samples cannot pile up in memory when writing is slower than reading."""
+    TASKS_IN_FLIGHT_PER_WORKER tasks of FILES_PER_TASK files per worker are submitted
+    ahead of the one being consumed, so finished samples cannot pile up in memory when
+    writing is slower than reading."""
     if num_workers <= 1 or len(jobs) <= 1:
         yield from map(_prepare_one, jobs)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunks = (jobs[i:i + FILES_PER_TASK] for i in range(0, len(jobs), FILES_PER_TASK))
     with context.Pool(num_workers) as pool:
-        pending: collections.deque = collections.deque()
-        queue = iter(jobs)
-        for job in itertools.islice(queue, IN_FLIGHT_PER_WORKER * num_workers):
-            pending.append(pool.apply_async(_prepare_one, (job,)))
+        pending: collections.deque = collections.deque(
+            pool.apply_async(_prepare_chunk, (chunk,))
+            for chunk in itertools.islice(chunks, TASKS_IN_FLIGHT_PER_WORKER * num_workers))
         while pending:
-            result = pending.popleft().get()
-            for job in itertools.islice(queue, 1):
-                pending.append(pool.apply_async(_prepare_one, (job,)))
-            yield result
+            results = pending.popleft().get()
+            for chunk in itertools.islice(chunks, 1):
+                pending.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            yield from results
 
 
 def _log_report(log: _Log, name: str, report: ntu_raw.DenoiseReport, summary: Summary) -> None:

@@ -184,7 +184,6 @@ def parse_ntu_name(name: str) -> dict[str, int]:
 # ---------------------------------------------------------------------------
 # reading: vectorised tokenising and number parsing of the whole file
 
-_NUMERIC_TEXT = b"0123456789.+-eE \t\r\n"  # the only bytes a valid file contains
 _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
 _TOKEN = re.compile(rb"[^ \t\r\n]+")
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -224,7 +223,8 @@ class _Text:
     def token_starts(self) -> np.ndarray:
         """Byte offsets where whitespace-separated tokens start, after checking that
         every token is a decimal number ``[+-]?(D+.?D*|.D+)([eE][+-]?D+)?`` (D a digit)."""
-        if self.data.translate(None, _NUMERIC_TEXT):
+        marks_only = self.data.translate(None, b"0123456789+-")  # (4x shorter)
+        if marks_only.translate(None, b".eE \t\r\n"):
             pos = _NOT_NUMERIC.search(self.data).start()
             raise self.fail(pos, f"character {self.data[pos:pos + 1]!r} in "
                                  f"{self.token_at(pos)!r}; fields must be numbers")
@@ -248,7 +248,7 @@ class _Text:
         # Then a token holds at most one dot, then at most one exponent mark. With digits
         # and signs deleted, a token keeps only its marks, so that holds when no two
         # marks touch except a dot followed by an exponent mark.
-        marks_only = np.frombuffer(self.data.translate(None, b"0123456789+-"), dtype=np.uint8)
+        marks_only = np.frombuffer(marks_only, dtype=np.uint8)
         touching = (marks_only[:-1] > ord(" ")) & (marks_only[1:] > ord(" "))
         clash = touching & ~((marks_only[:-1] == ord(".")) & (marks_only[1:] > ord(".")))
         if not ok.all() or clash.any():  # name the first token that is not a number
