@@ -130,10 +130,7 @@ def main(argv=None) -> int:
         predictor, verification = open_verified_predictor(
             args.model_file, args.params_file, options, preparer.shape, args.batch_size,
             DEFAULT_ATOL if args.atol is None else args.atol, warn=lambda _: None)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, ValueError, RuntimeError, OutputMismatchError) as err:
+    except (InputError, FileNotFoundError, ValueError, RuntimeError, OutputMismatchError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

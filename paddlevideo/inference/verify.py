@@ -146,7 +146,7 @@ def open_verified_predictor(model_file: str, params_file: Optional[str], options
     predictor = create_predictor(model_file, params_file, options)
     if reference is None:
         return _verify_without_reference(predictor, model_file, params_file, options, sample_shape,
-                                         ref_file, atol, warn)
+                                         batch_size, ref_file, atol, warn)
 
     x, want = reference.tiled(batch_size)
     tol = tolerance(want, atol)
@@ -173,12 +173,12 @@ def open_verified_predictor(model_file: str, params_file: Optional[str], options
 
 def _verify_without_reference(predictor: Predictor, model_file: str, params_file: Optional[str],
                               options: PredictorOptions, sample_shape: Tuple[int, int, int, int],
-                              ref_file: str, atol: float,
+                              batch_size: int, ref_file: str, atol: float,
                               warn: Callable[[str], None]) -> Tuple[Predictor, Verification]:
     if not options.uses_mkldnn:
         note = f"not verified: no reference file {ref_file} (export with tools/export_model.py to get one)"
         return predictor, Verification(options, None, None, [note])
-    x = random_input(sample_shape, REFERENCE_BATCH, REFERENCE_SEED)
+    x = random_input(sample_shape, batch_size, REFERENCE_SEED)
     plain_options = dataclasses.replace(options, enable_mkldnn=False)
     plain = create_predictor(model_file, params_file, plain_options)
     want = plain.run(x)
