@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Train one model on NW-UCLA, resumably, then test the best weights and keep them.
+#
+#   bash benchmarks/ucla_train.sh MODEL [RECIPE] [extra main.py args...]
+#     MODEL:  ctrgcn | ctrgcn_light | ctrgcn_tiny   (configs/recognition/ctrgcn/MODEL_ucla_joint.yaml)
+#     RECIPE: full  = the official recipe of the config (65 epochs x 5 repeats, step at 50)
+#             short = 12 epochs x 1 repeat, warm-up 2, x0.1 at epoch 9 (what fits in a session on 2 CPU cores)
+#
+# Run it in the background (nohup bash benchmarks/ucla_train.sh ctrgcn short &); run the same
+# command again after a kill and it continues at the next epoch (--resume). Outputs:
+# output/ucla/MODEL_RECIPE/ (checkpoints, train.log, vdl/), its test/ folder (scores, confusion
+# matrix, per-class accuracy, metrics.json), and benchmarks/weights/MODEL_ucla_joint.pdparams
+# (best weights) with benchmarks/logs/MODEL_ucla_joint_RECIPE.log (the training log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=${1:?usage: bash benchmarks/ucla_train.sh MODEL [full|short] [main.py args...]}
+recipe=${2:-short}
+shift $(( $# >= 2 ? 2 : 1 ))
+config=configs/recognition/ctrgcn/${model}_ucla_joint.yaml
+data=${UCLA_DIR:-../shared/data/NW-UCLA/all_sqe}
+out=${OUT_ROOT:-output/ucla}/${model}_${recipe}
+[[ -f $config ]] || { echo "no config $config" >&2; exit 2; }
+[[ -d $data ]] || { echo "NW-UCLA folder not found: $data (set UCLA_DIR)" >&2; exit 2; }
+
+overrides=(-o "DATASET.train.file_path=$data" -o "DATASET.valid.file_path=$data"
+           -o "DATASET.test.file_path=$data" -o "output_dir=$out")
+case $recipe in
+    full) ;;
+    short) overrides+=(-o epochs=12 -o DATASET.train.repeat=1 -o OPTIMIZER.learning_rate.warmup_epochs=2
+                       -o "OPTIMIZER.learning_rate.boundaries=[9]" -o save_interval=3) ;;
+    *) echo "unknown recipe '$recipe' (full or short)" >&2; exit 2 ;;
+esac
+
+resume=()
+[[ -f $out/resume.pdckpt ]] && resume=(--resume)
+python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" "$@"
+
+name=$(python -c "import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))['model_name'])" "$config")
+python main.py --test -c "$config" -w "$out/${name}_best.pdparams" "${overrides[@]}" --output "$out/test"
+mkdir -p benchmarks/weights benchmarks/logs
+cp "$out/${name}_best.pdparams" "benchmarks/weights/${model}_ucla_joint.pdparams"
+cp "$out/train.log" "benchmarks/logs/${model}_ucla_joint_${recipe}.log"
+echo "done: $model ($recipe) -> benchmarks/weights/${model}_ucla_joint.pdparams"
