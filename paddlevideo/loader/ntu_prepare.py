@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import ctypes
 import itertools
 import multiprocessing
 import os
@@ -184,6 +185,26 @@ def _read_names_file(path: str) -> set[str]:
     return names
 
 
+def _keep_freed_memory() -> None:
+    """Ask glibc to keep freed blocks instead of returning them to the system.
+
+    Reading one file allocates numpy temporaries of a few hundred KB. By default glibc
+    serves blocks that large with mmap and unmaps them when freed, so every file pays
+    page faults to get zeroed pages back: about half the reading time. With a higher
+    mmap threshold and trim threshold the blocks are reused; memory stays bounded by the
+    largest file's working set. Workers forked afterwards inherit the setting. Does
+    nothing on other C libraries.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's mallopt parameter numbers
+    mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest allowed value
+    mallopt(m_trim_threshold, 256 << 20)
+
+
 def _prepare_one(job: tuple[str, str, str]):
     """(name, path, single_actor) -> (name, sample or None, report or error)."""
     name, path, single_actor = job
@@ -327,6 +348,7 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
 
     selected, found, outside, bad_names = select_files(skeletons_dir, dataset, names_file, limit)
     os.makedirs(out_dir, exist_ok=True)
+    _keep_freed_memory()
     summary = Summary(dataset, files_found=found, outside_dataset=outside)
     log = _Log(os.path.join(out_dir, LOG_NAME))
     spool = os.path.join(out_dir, SPOOL_NAME)
