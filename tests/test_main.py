@@ -159,3 +159,11 @@ def test_distributed_two_cpu_processes_end_identical(tmp_path):
     assert len(sums) == 2 and sums[0] == sums[1], sums
     # the two ranks split the 16 samples: 2 iterations of batch 4 each
     assert logs.count("iter:[   2/2]") == 2
+
+
+def test_test_with_unknown_inference_dataset_uses_class_ids(tmp_path):
+    cfg = tiny_config(str(tmp_path), epochs=1, INFERENCE={"dataset": "my_own_set"})
+    assert main_module.main(["-c", cfg, "--seed", "1"]) == 0
+    assert main_module.main(["--test", "-c", cfg, "-w", str(tmp_path / "out" / "tiny_latest.pdparams"),
+                             "--output", str(tmp_path / "test")]) == 0
+    assert open(tmp_path / "test" / "per_class_accuracy.csv").read().splitlines()[1].startswith("0,0,")

@@ -14,14 +14,17 @@ from .train import evaluate, output_dir_of
 
 
 def _class_names(cfg: Dict[str, Any], num_classes: int):
-    try:
-        from ..loader.class_names import class_names
-    except ImportError:
-        return None
+    """Class names for the confusion matrix from ``INFERENCE.dataset``; None (class ids) if unknown."""
+    from ..loader.class_names import class_names
+
     ds = (cfg.get("INFERENCE") or {}).get("dataset")
     if ds is None:
         return None
-    names = class_names(ds)
+    try:
+        names = class_names(ds)
+    except ValueError:
+        get_logger("paddlevideo").warning(f"INFERENCE.dataset '{ds}' has no class names; using class ids")
+        return None
     return list(names[:num_classes]) if len(names) >= num_classes else None
 
 
