@@ -54,3 +54,21 @@ status_check() {
         echo "Run failed with command - ${model_name} - ${run_command} - ${log_path}" | tee -a "$run_log"
     fi
 }
+
+# Hold test_tipc/data/.lock until this script exits: "exclusive" for prepare.sh (it replaces
+# the data), "shared" for chains (they read it). Concurrent runs in one checkout thus never
+# replace data under a running chain. Nothing to do when a parent run (run_lite.sh) holds the
+# lock already (TIPC_LOCK_HELD=1) or flock is not installed.
+tipc_lock() {
+    local kind=$1
+    [[ "${TIPC_LOCK_HELD:-0}" == "1" ]] && return 0
+    command -v flock > /dev/null || return 0
+    mkdir -p test_tipc/data
+    exec 9> test_tipc/data/.lock
+    local flag=""
+    [[ "$kind" == "shared" ]] && flag="-s"
+    if ! flock -n $flag 9; then
+        echo "waiting for another TIPC run in this checkout (test_tipc/data/.lock) ..." >&2
+        flock $flag 9
+    fi
+}

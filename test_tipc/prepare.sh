@@ -27,6 +27,7 @@ case "$MODE" in
     lite_train_lite_infer|lite_train_whole_infer|whole_infer|whole_train_whole_infer) ;;
     *) echo "prepare.sh: unknown mode '$MODE'" >&2; exit 2 ;;
 esac
+tipc_lock exclusive
 mapfile -t lines < "$FILENAME"
 model_name=$(func_parser_value "${lines[1]}")
 python=$(func_parser_value "${lines[2]}")

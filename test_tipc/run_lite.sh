@@ -12,5 +12,8 @@ if [[ ! -f "$config" ]]; then
     exit 2
 fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+source test_tipc/common_func.sh
+tipc_lock exclusive  # prepare and chain as one unit: another run cannot slip in between
+export TIPC_LOCK_HELD=1
 bash test_tipc/prepare.sh "$config" lite_train_lite_infer
 bash test_tipc/test_train_inference_python.sh "$config" lite_train_lite_infer

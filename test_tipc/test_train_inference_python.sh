@@ -18,6 +18,7 @@ case "$MODE" in
     lite_train_lite_infer|lite_train_whole_infer|whole_infer|whole_train_whole_infer) ;;
     *) echo "unknown mode '$MODE'" >&2; exit 2 ;;
 esac
+tipc_lock shared
 mapfile -t lines < "$FILENAME"
 value() { func_parser_value "${lines[$1]}"; }
 key() { func_parser_key "${lines[$1]}"; }
