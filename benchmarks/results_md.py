@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from paddlevideo.utils.fileio import atomic_write_text
+
 
 def replace_section(path: str, heading: str, body: str) -> None:
     """Replace the section that starts with the line ``heading`` (up to the next ``## ``
@@ -16,7 +18,4 @@ def replace_section(path: str, heading: str, body: str) -> None:
     else:
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
         new = "\n".join(lines[:start] + body.rstrip("\n").splitlines() + [""] + lines[end:]).rstrip("\n") + "\n"
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(new)
-    os.replace(tmp, path)
+    atomic_write_text(path, new)

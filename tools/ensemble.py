@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -27,6 +26,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from paddlevideo.metrics.skeleton_metric import topk_accuracy  # noqa: E402
+from paddlevideo.utils.fileio import atomic_write  # noqa: E402
 
 REQUIRED = ("names", "scores", "labels")
 
@@ -97,17 +97,7 @@ def accuracies(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
 
 def save_scores(path: str, names: np.ndarray, scores: np.ndarray, labels: np.ndarray) -> None:
     """Write a ``scores.npz`` atomically (temp file in the same folder, then rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".npz", dir=folder)
-    os.close(fd)
-    try:
-        np.savez(tmp, names=names, scores=scores.astype(np.float32), labels=labels)
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda tmp: np.savez(tmp, names=names, scores=scores.astype(np.float32), labels=labels))
 
 
 def run(score_paths: Sequence[str], weights: Optional[Sequence[float]] = None,

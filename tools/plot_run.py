@@ -30,6 +30,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from paddlevideo.metrics.skeleton_metric import confusion_matrix, save_confusion_png  # noqa: E402
+from paddlevideo.utils.fileio import atomic_write  # noqa: E402
 
 _NUM = r"([-+0-9.eEnaif]+)"  # a float as Python prints it, nan and inf included
 ITER_LINE = re.compile(r"epoch:\[\s*(\d+)/(\d+)\] iter:\[\s*(\d+)/(\d+)\] loss: " + _NUM
@@ -166,11 +167,9 @@ def _figure(title: str, ylabel: str):
 def _save(fig, path: str) -> str:
     import matplotlib.pyplot as plt
 
-    tmp = os.path.join(os.path.dirname(path), ".tmp_" + os.path.basename(path))
     fig.tight_layout()
-    fig.savefig(tmp, dpi=110, format="png")
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
-    os.replace(tmp, path)
     return path
 
 

@@ -41,7 +41,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -60,6 +59,7 @@ from paddlevideo.loader.dataset.ucla import load_ucla_sample  # noqa: E402
 from paddlevideo.loader.keypoints import is_keypoint_json, parse_keypoints  # noqa: E402
 from paddlevideo.loader.ntu_raw import prepare_skeleton_file  # noqa: E402
 from paddlevideo.modeling.graphs import Graph, get_graph  # noqa: E402
+from paddlevideo.utils.fileio import atomic_write  # noqa: E402
 
 LAYOUT_BY_JOINTS = {25: "ntu_rgb_d", 20: "nw_ucla", 17: "coco17"}
 PERSON_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
@@ -270,18 +270,6 @@ class SkeletonAnimator:
         plt.close(self.fig)
 
 
-def _atomic(path: str, write) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=os.path.splitext(path)[1], dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def write_animation(frames: Sequence[np.ndarray], path: str, fps: float) -> None:
@@ -290,7 +278,7 @@ def write_animation(frames: Sequence[np.ndarray], path: str, fps: float) -> None
         from PIL import Image
 
         images = [Image.fromarray(f) for f in frames]
-        _atomic(path, lambda p: images[0].save(p, format="GIF", save_all=True, append_images=images[1:],
+        atomic_write(path, lambda p: images[0].save(p, format="GIF", save_all=True, append_images=images[1:],
                                                duration=round(1000 / fps), loop=0))
     elif path.endswith(".mp4"):
         try:
@@ -308,7 +296,7 @@ def write_animation(frames: Sequence[np.ndarray], path: str, fps: float) -> None
                 writer.send(np.ascontiguousarray(frame))
             writer.close()
 
-        _atomic(path, write)
+        atomic_write(path, write)
     else:
         raise ValueError(f"--out must end in .gif or .mp4, got {path}")
 
@@ -331,7 +319,7 @@ def animate(seq: Clip, out: str, prediction: Optional[Prediction] = None, fps: f
         stem = os.path.splitext(out)[0]
         for k in np.unique(np.linspace(0, len(steps) - 1, save_frames).astype(int)):
             png = f"{stem}_frame_{steps[k] + 1:04d}.png"
-            _atomic(png, lambda p, k=k: Image.fromarray(frames[k]).save(p, format="PNG"))
+            atomic_write(png, lambda p, k=k: Image.fromarray(frames[k]).save(p, format="PNG"))
             written.append(png)
     return written
 
@@ -420,7 +408,7 @@ def plot_topology_grid(mats: Dict[str, np.ndarray], path: str, title: str) -> st
     fig.suptitle(title, fontsize=10)
     fig.subplots_adjust(left=0.06, right=0.96, bottom=0.4 / fig.get_figheight(), top=1 - 0.6 / fig.get_figheight(),
                         wspace=0.45, hspace=0.45)
-    _atomic(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)
     return path
 

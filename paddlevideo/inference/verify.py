@@ -29,6 +29,7 @@ from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
+from ..utils.fileio import atomic_write
 from .predictor import Predictor, PredictorOptions, create_predictor, model_stem
 
 REFERENCE_SUFFIX = ".check.npz"
@@ -79,10 +80,7 @@ def reference_path(model_file: str) -> str:
 
 
 def save_reference(reference: Reference, path: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        np.savez(f, x=reference.x, logits=reference.logits)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: np.savez(tmp, x=reference.x, logits=reference.logits))
 
 
 def load_reference(path: str) -> Optional[Reference]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..utils.fileio import atomic_write
 from .registry import METRICS
 
 
@@ -31,17 +31,6 @@ def confusion_matrix(pred: np.ndarray, labels: np.ndarray, num_classes: int) -> 
     return cm
 
 
-def _atomic_write(path: str, write) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=os.path.splitext(path)[1], dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def save_confusion_png(cm: np.ndarray, path: str, class_names: Optional[Sequence[str]] = None,
@@ -72,7 +61,7 @@ def save_confusion_png(cm: np.ndarray, path: str, class_names: Optional[Sequence
     ax.set_title(title or "confusion matrix (row-normalised)")
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
-    _atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
 
 
@@ -130,7 +119,7 @@ class SkeletonMetric:
                                    else [str(i) for i in range(len(labels))])
             if len(names_arr) != len(labels):
                 raise ValueError(f"{len(names_arr)} sample names for {len(labels)} scores")
-            _atomic_write(os.path.join(out, "scores.npz"),
+            atomic_write(os.path.join(out, "scores.npz"),
                           lambda p: np.savez(p, names=names_arr, scores=scores, labels=labels))
         if "confusion_matrix" not in result:
             return
@@ -151,6 +140,6 @@ class SkeletonMetric:
                 for i, (acc, n) in enumerate(zip(result["per_class_accuracy"], result["class_counts"])):
                     w.writerow([i, names_c[i], n, f"{acc:.4f}"])
 
-        _atomic_write(os.path.join(out, "confusion_matrix.csv"), write_cm)
-        _atomic_write(os.path.join(out, "per_class_accuracy.csv"), write_pc)
+        atomic_write(os.path.join(out, "confusion_matrix.csv"), write_cm)
+        atomic_write(os.path.join(out, "per_class_accuracy.csv"), write_pc)
         save_confusion_png(cm, os.path.join(out, "confusion_matrix.png"), self.class_names)

@@ -9,6 +9,7 @@ from ..loader.builder import build_dataset
 from ..metrics import METRICS
 from ..modeling.builder import build_model
 from ..utils import checkpoint
+from ..utils.fileio import atomic_write_text
 from ..utils.logger import get_logger
 from .train import evaluate, output_dir_of
 
@@ -55,9 +56,7 @@ def test_model(cfg: Dict[str, Any], weights: Optional[str], output: Optional[str
     result = evaluate(model, dataset, bs, ds_cfg.get("test_num_workers", 0), metric=metric, desc="test")
     summary = {k: v for k, v in result.items() if k != "confusion_matrix"}
     summary["weights"] = weights
-    with open(os.path.join(out_dir, "metrics.json.tmp"), "w") as f:
-        json.dump(summary, f, indent=1)
-    os.replace(os.path.join(out_dir, "metrics.json.tmp"), os.path.join(out_dir, "metrics.json"))
+    atomic_write_text(os.path.join(out_dir, "metrics.json"), json.dumps(summary, indent=1))
     top5_key = next((k for k in result if k.startswith("top") and k != "top1"), None)
     logger.info(f"[test] {len(dataset)} samples: top1 {result.get('top1', float('nan')):.5f}"
                 + (f" {top5_key} {result[top5_key]:.5f}" if top5_key else "")

@@ -32,6 +32,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 import psutil
 
+from .fileio import atomic_write_text
+
 STAGES = ("preprocess", "inference", "postprocess")
 
 
@@ -206,9 +208,4 @@ class BenchmarkLog:
 
     def save_json(self, path: str) -> None:
         """Write :meth:`summary` as JSON (atomically)."""
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.summary(), f, indent=1)
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(self.summary(), indent=1))

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any, Dict
 
 import paddle
+
+from .fileio import atomic_write
 
 
 def save(obj: Any, path: str) -> None:
@@ -13,16 +14,7 @@ def save(obj: Any, path: str) -> None:
 
     A run killed mid-write leaves the previous file intact.
     """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=os.path.splitext(path)[1], dir=folder)
-    os.close(fd)
-    try:
-        paddle.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda tmp: paddle.save(obj, tmp))
 
 
 def load(path: str) -> Dict[str, Any]:
