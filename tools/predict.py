@@ -139,8 +139,9 @@ def main(argv=None) -> int:
     if verification.fallback:
         for note in verification.notes:
             print(f"WARNING: {note}", file=sys.stderr, flush=True)
+    onednn = "n/a" if used.backend == "onnxruntime" else "on" if used.uses_mkldnn else "off"
     print(f"Inference model ({cfg['model_name']}): backend {used.backend}, device {used.device}, "
-          f"oneDNN {'on' if used.uses_mkldnn else 'off'}, threads {threads}, batch size {args.batch_size}")
+          f"oneDNN {onednn}, threads {threads}, batch size {args.batch_size}")
     if verification.diff is not None and verification.reference:
         print(f"Verified against {os.path.basename(verification.reference)}: max |logits - dynamic graph| "
               f"= {verification.diff:.3g}")
