@@ -4,7 +4,6 @@ A two-block CTRGCN_light (NTU layout, 60 classes; its first block has the CTR-GC
 that oneDNN got wrong) keeps exports to a few seconds. The real CTRGCN with PaddleVideo-format
 weights (../shared/fixtures) shows the oneDNN check and fallback on the model that needs them.
 """
-import dataclasses
 import importlib.util
 import os
 import pickle
