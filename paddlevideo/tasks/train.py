@@ -21,9 +21,11 @@ from tqdm import tqdm
 
 from ..loader.builder import build_dataset
 from ..metrics import SkeletonMetric
+from ..modeling.backbones.units import use_reference_ops
 from ..modeling.builder import build_model
 from ..solver import build_optimizer
 from ..utils import checkpoint
+from ..utils.cpu_math import prefer_mkl_avx2
 from ..utils.dist import get_dist_info
 from ..utils.logger import get_logger
 from .sampler import EpochBatchSampler
@@ -127,6 +129,11 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
     paddle.seed(seed)  # identical initial weights on every rank
 
     use_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
+    fast_cpu = cfg.get("fast_cpu", True)
+    if fast_cpu and not use_gpu:
+        setting = prefer_mkl_avx2()  # before the first matrix product of the process
+        if setting:
+            logger.info(f"fast CPU path: {setting}")
     if use_amp and not use_gpu:
         logger.warning("--amp needs a GPU; training in float32 on the CPU")
         use_amp = False
@@ -149,6 +156,9 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         iters_per_epoch = min(iters_per_epoch, max_iters)
 
     model = build_model(cfg["MODEL"])
+    if not fast_cpu:
+        use_reference_ops(model)
+        logger.info("fast_cpu: false: upstream operator formulation, default MKL kernels")
     if weights:
         checkpoint.load_weights(model, weights, strict=False)
         logger.info(f"initialised from {weights}")

@@ -196,6 +196,7 @@ _TOP_LEVEL: Dict[str, tuple] = {
     "val_interval": (int, False),
     "output_dir": (str, False),
     "log_level": (str, False),
+    "fast_cpu": (bool, False),  # training: MKL's AVX2 kernels on AMD CPUs, fast operator forms (default true)
 }
 _DATASET_KEYS = {"batch_size": int, "num_workers": int, "test_batch_size": int,
                  "test_num_workers": int, "valid_batch_size": int, "train": dict, "valid": dict,

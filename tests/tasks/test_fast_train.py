@@ -1,0 +1,172 @@
+"""The fast CPU training path trains the same model as the upstream operator formulation.
+
+Fast path: the default operator forms of paddlevideo/modeling/backbones/units.py (plus MKL's
+AVX2 kernels on AMD CPUs, paddlevideo/utils/cpu_math.py). Reference: ``use_reference_ops``,
+operator for operator as upstream PaddleVideo. Same weights, same batch -> same losses and
+weights after a few optimizer steps, for every registered backbone.
+"""
+import copy
+import os
+import sys
+
+import numpy as np
+import paddle
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from paddlevideo.modeling import build_model
+from paddlevideo.modeling.backbones.units import use_reference_ops
+from paddlevideo.modeling.registry import BACKBONES
+from paddlevideo.utils import cpu_math
+
+sys.path.insert(0, ROOT)
+import main as main_module  # noqa: E402
+from tests.test_main import losses_of, tiny_config  # noqa: E402
+
+STEPS = 3
+
+
+def small_recognizer(backbone: str, base: int = 8):
+    """A narrow recognizer whose constant-initialised parameters (biases, alpha, BN) are made
+    random, so every term of the formulation counts."""
+    model = build_model({"framework": "RecognizerGCN",
+                         "backbone": {"name": backbone, "base_channel": base},
+                         "head": {"name": "CTRGCNHead", "num_classes": 10, "in_channels": base}})
+    rng = np.random.RandomState(2)
+    for param in model.parameters():
+        value = param.numpy()
+        if np.ptp(value) == 0:
+            param.set_value(value + rng.normal(0.0, 0.2, value.shape).astype("float32"))
+    return model
+
+
+def train_steps(model, x, labels, steps: int = STEPS):
+    """Losses of ``steps`` Nesterov-momentum steps on one batch (main.py's step: forward, backward, step)."""
+    opt = paddle.optimizer.Momentum(learning_rate=0.05, momentum=0.9, use_nesterov=True,
+                                    parameters=model.parameters(), weight_decay=paddle.regularizer.L2Decay(1e-4))
+    model.train()
+    losses = []
+    for _ in range(steps):
+        out = model([x, labels], mode="train")
+        out["loss"].backward()
+        opt.step()
+        opt.clear_grad()
+        losses.append(float(out["loss"]))
+    return losses
+
+
+def model_pair_and_batch(backbone: str, dtype: str = "float32"):
+    """A small model, its deep copy in reference ops, and one batch (N=4, T=16, NTU joints, 2 persons)."""
+    paddle.seed(0)
+    fast = small_recognizer(backbone)
+    reference = copy.deepcopy(fast)
+    use_reference_ops(reference)
+    for model in (fast, reference):
+        model.to(dtype=dtype)
+    rng = np.random.RandomState(1)
+    x = paddle.to_tensor(rng.randn(4, 3, 16, 25, 2).astype(dtype))
+    labels = paddle.to_tensor(rng.randint(0, 10, (4, 1)))
+    return fast, reference, x, labels
+
+
+# In float64 the two formulations agree to rounding (~1e-12): any difference in the math shows.
+@pytest.mark.parametrize("backbone", BACKBONES.names())
+def test_fast_and_reference_ops_give_the_same_loss_and_gradients(backbone):
+    fast, reference, x, labels = model_pair_and_batch(backbone, "float64")
+    losses = []
+    for model in (fast, reference):
+        model.train()
+        loss = model([x, labels], mode="train")["loss"]
+        loss.backward()
+        losses.append(float(loss))
+    assert abs(losses[0] - losses[1]) <= 1e-9 * abs(losses[1])
+    want = {name: p.grad.numpy() for name, p in reference.named_parameters() if p.grad is not None}
+    got = {name: p.grad.numpy() for name, p in fast.named_parameters() if p.grad is not None}
+    assert sorted(got) == sorted(want)
+    for name, grad in got.items():
+        scale = max(float(np.abs(want[name]).max()), 1e-3)  # conv biases before a BN: zero up to rounding
+        assert np.abs(grad - want[name]).max() <= 1e-9 * scale, name
+
+
+@pytest.mark.parametrize("backbone", BACKBONES.names())
+def test_fast_and_reference_ops_train_alike(backbone):
+    fast, reference, x, labels = model_pair_and_batch(backbone, "float64")
+    fast_losses = train_steps(fast, x, labels)
+    ref_losses = train_steps(reference, x, labels)
+    assert fast_losses[-1] < fast_losses[0]  # it learns
+    np.testing.assert_allclose(fast_losses, ref_losses, rtol=1e-9)
+    ref_state = reference.state_dict()
+    for key, value in fast.state_dict().items():  # trained weights and BN statistics
+        want = ref_state[key].numpy()
+        assert np.abs(value.numpy() - want).max() <= 1e-9 * max(1.0, float(np.abs(want).max())), key
+
+
+# In float32 rounding differences (~1e-7) grow with every step of this high learning rate on
+# one batch of four; the first two steps must still agree.
+@pytest.mark.parametrize("backbone", BACKBONES.names())
+def test_float32_first_steps_agree(backbone):
+    fast, reference, x, labels = model_pair_and_batch(backbone)
+    np.testing.assert_allclose(train_steps(fast, x, labels, 2), train_steps(reference, x, labels, 2), rtol=1e-3)
+
+
+def test_reference_ops_reach_every_layer_and_keep_parameters():
+    model = small_recognizer("CTRGCN")
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    use_reference_ops(model)
+    flags = [layer.reference_ops for layer in model.sublayers() if hasattr(layer, "reference_ops")]
+    assert flags and all(flags)
+    use_reference_ops(model, enabled=False)
+    assert not any(layer.reference_ops for layer in model.sublayers() if hasattr(layer, "reference_ops"))
+    assert all(np.array_equal(v.numpy(), before[k]) for k, v in model.state_dict().items())
+
+
+def test_main_fast_cpu_switch_trains_alike(tmp_path):
+    """``fast_cpu: false`` in the config trains with the reference ops; losses match the default."""
+    runs = {}
+    for fast in (True, False):
+        folder = tmp_path / f"fast_{fast}"
+        folder.mkdir()
+        cfg = tiny_config(str(folder), epochs=1, fast_cpu=fast)
+        assert main_module.main(["-c", cfg, "--seed", "5"]) == 0
+        runs[fast] = [float(v) for v in losses_of(str(folder / "out"))]
+        with open(folder / "out" / "train.log") as f:
+            assert ("upstream operator formulation" in f.read()) == (not fast)
+    assert len(runs[True]) == len(runs[False]) > 0
+    np.testing.assert_allclose(runs[True], runs[False], rtol=1e-4)
+
+
+def test_fast_cpu_must_be_a_boolean(tmp_path, capsys):
+    cfg = tiny_config(str(tmp_path), epochs=1)
+    with open(cfg) as f:
+        data = yaml.safe_load(f)
+    data["fast_cpu"] = "yes"
+    with open(cfg, "w") as f:
+        yaml.safe_dump(data, f)
+    assert main_module.main(["-c", cfg]) == 2
+    assert "fast_cpu" in capsys.readouterr().err
+
+
+def write_cpuinfo(path, vendor: str, flags: str) -> str:
+    path.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
+    return str(path)
+
+
+def test_mkl_avx2_only_on_amd_with_avx2_and_never_over_the_users_setting(tmp_path, monkeypatch):
+    amd = write_cpuinfo(tmp_path / "amd", "AuthenticAMD", "fpu sse avx avx2 fma")
+    amd_old = write_cpuinfo(tmp_path / "amd_old", "AuthenticAMD", "fpu sse avx")
+    intel = write_cpuinfo(tmp_path / "intel", "GenuineIntel", "fpu sse avx avx2 avx512f")
+    monkeypatch.delenv(cpu_math.MKL_CPU_TYPE_VAR, raising=False)
+
+    assert cpu_math.cpu_vendor(amd) == "AuthenticAMD" and cpu_math.cpu_has_avx2(amd)
+    assert cpu_math.cpu_vendor(str(tmp_path / "absent")) is None
+    assert not cpu_math.cpu_has_avx2(str(tmp_path / "absent"))
+    for info in (intel, amd_old, str(tmp_path / "absent")):
+        assert cpu_math.prefer_mkl_avx2(info) is None
+        assert cpu_math.MKL_CPU_TYPE_VAR not in os.environ
+    assert "MKL_DEBUG_CPU_TYPE=5" in cpu_math.prefer_mkl_avx2(amd)
+    assert os.environ[cpu_math.MKL_CPU_TYPE_VAR] == "5"
+
+    monkeypatch.setenv(cpu_math.MKL_CPU_TYPE_VAR, "2")
+    assert cpu_math.prefer_mkl_avx2(amd) is None
+    assert os.environ[cpu_math.MKL_CPU_TYPE_VAR] == "2"
