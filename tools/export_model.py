@@ -2,12 +2,14 @@
 
     python tools/export_model.py -c configs/recognition/ctrgcn/ctrgcn_light_ntucs_joint.yaml \
         -p output/CTRGCN_light_joint/CTRGCN_light_joint_best.pdparams -o inference/CTRGCN_light_joint \
-        [--save_name NAME] [--onnx] [--check] [--override KEY=VALUE ...]
+        [--save_name NAME] [--onnx [--quantize int8]] [--check] [--override KEY=VALUE ...]
 
 Writes NAME.json + NAME.pdiparams (NAME defaults to the config's model_name), the reference
-NAME.check.npz that predictors verify against, and NAME.onnx with --onnx; prints every file
-with its size. --check compares Paddle Inference (oneDNN on and off, and ONNX Runtime with
---onnx) with the dynamic graph on a random input and exits 1 if any differs by more than --atol.
+NAME.check.npz that predictors verify against, NAME.onnx with --onnx, and NAME.int8.onnx (ONNX
+Runtime dynamic int8 quantization of NAME.onnx) with --quantize int8; prints every file with its
+size. --check compares Paddle Inference (oneDNN on and off, and ONNX Runtime with --onnx) with the
+dynamic graph on a random input and exits 1 if any differs by more than --atol; the int8 model is
+held to the stated int8 tolerance instead (10% of the largest |logit|).
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("-o", "--output_path", default="./inference", help="output folder (default ./inference)")
     p.add_argument("--save_name", default=None, help="file name stem (default: the config's model_name)")
     p.add_argument("--onnx", action="store_true", help="also write NAME.onnx with paddle2onnx")
+    p.add_argument("--quantize", choices=("int8",), default=None,
+                   help="with --onnx: also write NAME.int8.onnx (dynamic int8 quantization)")
     p.add_argument("--check", action="store_true",
                    help="compare the exported model with the dynamic graph (oneDNN on/off, ONNX)")
     p.add_argument("--atol", type=float, default=None,
@@ -38,6 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.quantize and not args.onnx:
+        print(f"error: --quantize {args.quantize} quantizes the ONNX model; add --onnx", file=sys.stderr)
+        return 2
     from paddlevideo.utils import ConfigError, RegistryError, get_config
 
     try:
@@ -47,7 +54,8 @@ def main(argv=None) -> int:
         return 2
     from paddlevideo.inference import (DEFAULT_ATOL, check_exported_model, describe_files, export_onnx, export_paddle,
                                        input_shape, load_eval_model)
-    from paddlevideo.inference.export import INPUT_NAME
+    from paddlevideo.inference.export import INPUT_NAME, quantize_onnx
+    from paddlevideo.inference.verify import tolerance_rule
 
     atol = DEFAULT_ATOL if args.atol is None else args.atol
     name = args.save_name or cfg["model_name"]
@@ -58,6 +66,8 @@ def main(argv=None) -> int:
         exported = export_paddle(model, shape, args.output_path, name)
         if args.onnx:
             exported.onnx_file = export_onnx(exported.model_file, exported.params_file)
+        if args.quantize:
+            exported.int8_file = quantize_onnx(exported.onnx_file)
     except (FileNotFoundError, ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -66,19 +76,23 @@ def main(argv=None) -> int:
           f"(input {INPUT_NAME}: [N, {', '.join(map(str, shape))}] float32, output: logits [N, K])")
     print("Paddle inference model:")
     print("\n".join(describe_files([exported.model_file, exported.params_file])))
-    extras = [p for p in (exported.reference_file, exported.onnx_file) if p]
-    print("Also written (reference for predictor verification" + (", ONNX model" if exported.onnx_file else "") + "):")
+    extras = [p for p in (exported.reference_file, exported.onnx_file, exported.int8_file) if p]
+    kinds = ["reference for predictor verification"] + (["ONNX model"] if exported.onnx_file else []) + \
+        (["dynamic-int8 ONNX model"] if exported.int8_file else [])
+    print(f"Also written ({', '.join(kinds)}):")
     print("\n".join(describe_files(extras)))
 
     if not args.check:
         return 0
     results = check_exported_model(model, exported.model_file, exported.params_file, shape, atol=atol,
-                                   cpu_threads=args.cpu_threads, onnx=bool(exported.onnx_file))
+                                   cpu_threads=args.cpu_threads, onnx=bool(exported.onnx_file),
+                                   int8_file=exported.int8_file)
     print(f"Check against the dynamic graph (random input [2, {', '.join(map(str, shape))}], "
-          f"max abs difference of the logits, tolerance {results[0].tol:.3g} = max({atol:g}, "
-          f"1e-5 * max |logits|)):")
+          f"max abs difference of the logits, tolerance {results[0].tol:.3g} = {tolerance_rule('fp32', atol)}):")
     for r in results:
-        print(f"  {r.label}: {r.diff:.3g} {'ok' if r.ok else 'FAIL'}")
+        stated = f" ({r.precision} tolerance {r.tol:.3g} = {tolerance_rule(r.precision, atol)})" \
+            if r.precision != "fp32" else ""
+        print(f"  {r.label}: {r.diff:.3g} {'ok' if r.ok else 'FAIL'}{stated}")
     failed = [r.label for r in results if not r.ok]
     if failed:
         print(f"check FAILED for: {'; '.join(failed)}. tools/predict.py verifies each predictor against "

@@ -7,6 +7,10 @@
         [--use_gpu=False] [--enable_mkldnn=True] [--cpu_threads 2] [--batch_size 1] [--top_k 5] \
         [--benchmark] [--backend paddle|onnxruntime]
 
+--backend onnxruntime runs NAME.onnx (export_model.py --onnx); give --model_file NAME.int8.onnx
+for the dynamic-int8 model (export_model.py --onnx --quantize int8), which is verified with the
+looser int8 tolerance (10% of the largest |logit|) and says so.
+
 --input_file: a raw NTU .skeleton file, a .npy of shape (C, T, V, M) or (N, C, T, V, M), an
 NW-UCLA .json file, a 2-D keypoint .json file (docs/keypoints.md), or a folder of such files.
 Inputs are prepared as the config's PIPELINE.test prepares test data. Before predicting, the
@@ -65,6 +69,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--enable_mkldnn", type=str2bool, default=True,
                    help="oneDNN on CPU (default True; turned off if it fails verification)")
     p.add_argument("--cpu_threads", type=positive_int, default=None)
+    p.add_argument("--ort_spin_wait", type=str2bool, default=False,
+                   help="onnxruntime: let idle worker threads busy-wait (default False: faster on a shared CPU)")
     p.add_argument("--precision", default="fp32", choices=("fp32",))
     p.add_argument("--ir_optim", type=str2bool, default=True)
     p.add_argument("--use_tensorrt", type=str2bool, default=False, help="not supported; False only")
@@ -125,7 +131,7 @@ def main(argv=None) -> int:
         files = input_files(args.input_file)
         options = PredictorOptions(backend=args.backend, use_gpu=use_gpu, gpu_mem=args.gpu_mem,
                                    enable_mkldnn=args.enable_mkldnn, cpu_threads=args.cpu_threads,
-                                   ir_optim=args.ir_optim, precision=args.precision,
+                                   ort_spin_wait=args.ort_spin_wait, ir_optim=args.ir_optim, precision=args.precision,
                                    disable_glog=args.disable_glog)
         predictor, verification = open_verified_predictor(
             args.model_file, args.params_file, options, preparer.shape, args.batch_size,
@@ -141,16 +147,16 @@ def main(argv=None) -> int:
             print(f"WARNING: {note}", file=sys.stderr, flush=True)
     onednn = "n/a" if used.backend == "onnxruntime" else "on" if used.uses_mkldnn else "off"
     print(f"Inference model ({cfg['model_name']}): backend {used.backend}, device {used.device}, "
-          f"oneDNN {onednn}, threads {threads}, batch size {args.batch_size}")
+          f"oneDNN {onednn}, precision {verification.precision}, threads {threads}, batch size {args.batch_size}")
     if verification.diff is not None and verification.reference:
         print(f"Verified against {os.path.basename(verification.reference)}: max |logits - dynamic graph| "
-              f"= {verification.diff:.3g}")
+              f"= {verification.diff:.3g} (tolerance {verification.tol:.3g})")
     for note in verification.notes:
         print(f"Note: {note}")
     names = load_class_names(cfg["INFERENCE"].get("dataset"))
 
     failures: List[str] = []
-    log = BenchmarkLog(model_name=cfg["model_name"], batch_size=args.batch_size, precision=args.precision,
+    log = BenchmarkLog(model_name=cfg["model_name"], batch_size=args.batch_size, precision=verification.precision,
                        device=used.device, cpu_threads=used.cpu_threads, mkldnn=used.uses_mkldnn,
                        backend=used.backend, warmup=max(0, args.warmup), notes=list(verification.notes))
     stream = _samples(files, preparer, cycle=args.benchmark, failures=failures)

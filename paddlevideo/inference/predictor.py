@@ -18,6 +18,9 @@ import numpy as np
 BACKENDS = ("paddle", "onnxruntime")
 PRECISIONS = ("fp32",)
 MODEL_SUFFIXES = (".json", ".pdmodel", ".onnx")
+INT8_SUFFIX = ".int8.onnx"  # dynamic-int8 ONNX model written beside NAME.onnx
+PRECISION_KEY = "paddlevideo.precision"  # ONNX metadata: 'int8' for quantized models (absent: fp32)
+MODEL_PRECISIONS = ("fp32", "int8")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ class PredictorOptions:
         enable_mkldnn: use oneDNN kernels on CPU (Paddle backend only).
         mkldnn_cache_capacity: input shapes oneDNN caches kernels for.
         cpu_threads: math-library / intra-op threads on CPU (None: the library default).
+        ort_spin_wait: ONNX Runtime's worker threads busy-wait between operators (the
+            library's default). Off here: on a CPU shared with other jobs, spinning threads
+            compete for cores; CTRGCN at batch 1 with 2 threads ran about 2x slower with it
+            on this loaded 2-core machine (benchmarks/RESULTS.md, "ONNX Runtime speed").
         ir_optim: Paddle Inference graph optimisation passes.
         precision: only 'fp32' is supported.
         disable_glog: silence Paddle Inference's own log lines.
@@ -43,6 +50,7 @@ class PredictorOptions:
     enable_mkldnn: bool = True
     mkldnn_cache_capacity: int = 10
     cpu_threads: Optional[int] = None
+    ort_spin_wait: bool = False
     ir_optim: bool = True
     precision: str = "fp32"
     disable_glog: bool = True
@@ -67,7 +75,9 @@ class PredictorOptions:
 
 
 def model_stem(model_file: str) -> str:
-    """``dir/name`` for ``dir/name.json`` / ``.pdmodel`` / ``.onnx``."""
+    """``dir/name`` for ``dir/name.json`` / ``.pdmodel`` / ``.onnx`` / ``.int8.onnx``."""
+    if model_file.endswith(INT8_SUFFIX):
+        return model_file[:-len(INT8_SUFFIX)]
     root, ext = os.path.splitext(model_file)
     return root if ext in MODEL_SUFFIXES else model_file
 
@@ -112,6 +122,8 @@ def _native_stdout_hidden(hide: bool):
 class PaddlePredictor:
     """A Paddle Inference predictor for ``model_file`` (.json or .pdmodel) + ``params_file``."""
 
+    precision = "fp32"
+
     def __init__(self, model_file: str, params_file: str, options: PredictorOptions):
         from paddle import inference
 
@@ -155,7 +167,14 @@ class PaddlePredictor:
 
 
 class OnnxRuntimePredictor:
-    """An ONNX Runtime session for an exported ``.onnx`` model."""
+    """An ONNX Runtime session for an exported ``.onnx`` model.
+
+    Session: all graph optimisations (level ALL: on x86 this includes the blocked NCHWc
+    convolution layout, faster here than level EXTENDED), operators run one after another
+    (the parallel executor was slower at batch 1), ``cpu_threads`` intra-op threads, no
+    spinning unless ``ort_spin_wait``. ``precision`` is 'int8' for a model written by
+    ``quantize_onnx`` (read from the model's metadata), else 'fp32'.
+    """
 
     def __init__(self, onnx_file: str, options: PredictorOptions):
         try:
@@ -166,7 +185,11 @@ class OnnxRuntimePredictor:
             raise FileNotFoundError(f"ONNX model not found: {onnx_file} (export it with tools/export_model.py --onnx)")
         self.options = options
         session_options = ort.SessionOptions()
-        session_options.log_severity_level = 3  # errors only: paddle2onnx leaves unused initializers
+        session_options.log_severity_level = 3  # errors only
+        session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session_options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        session_options.add_session_config_entry("session.intra_op.allow_spinning",
+                                                 "1" if options.ort_spin_wait else "0")
         if options.cpu_threads:
             session_options.intra_op_num_threads = options.cpu_threads
             session_options.inter_op_num_threads = 1
@@ -180,6 +203,15 @@ class OnnxRuntimePredictor:
         if len(inputs) != 1:
             raise ValueError(f"{onnx_file}: expected a model with one input, found {[i.name for i in inputs]}")
         self._input_name = inputs[0].name
+        self.precision = self._session.get_modelmeta().custom_metadata_map.get(PRECISION_KEY, "fp32")
+        if self.precision not in MODEL_PRECISIONS:
+            raise ValueError(f"{onnx_file}: metadata {PRECISION_KEY} = {self.precision!r}, expected one of "
+                             f"{MODEL_PRECISIONS}")
+
+    @property
+    def session(self):
+        """The ``onnxruntime.InferenceSession``."""
+        return self._session
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """(N, C, T, V, M) float32 -> logits (N, K)."""
