@@ -1,0 +1,360 @@
+"""ONNX Runtime latency of our models (fp32 and dynamic int8), side by side with the official
+PyTorch CTR-GCN exported to ONNX, and int8 agreement with fp32 on NW-UCLA; writes the
+"ONNX Runtime speed" section of benchmarks/RESULTS.md.
+
+    python benchmarks/onnx_speed.py [--torch-ctrgcn official_ctrgcn.onnx] [--write-results]
+
+1. Our CTRGCN, CTRGCN_light and CTRGCN_tiny (NTU-60 configs, input (N, C, 64, 25, 2), seeded
+   initial weights: latency does not depend on the weight values) are exported as
+   tools/export_model.py --onnx --quantize int8 does, then run through the predictor that
+   tools/predict.py --backend onnxruntime uses, at batch 1 and 16 with --threads threads, with
+   and without ONNX Runtime's thread spinning. All models and settings are timed interleaved
+   (round-robin, --rounds rounds), so a changing machine load hits them alike; ratios to the
+   official model are the median of per-round ratios.
+2. With --sweep, CTRGCN (and the official model) at batch 1 under other session options:
+   graph optimisation level BASIC / EXTENDED / ALL, ALL without the NCHWc layout, the parallel
+   executor.
+3. NW-UCLA validation (view 3, 464 samples), CTRGCN_light with configs/recognition/ctrgcn/
+   ctrgcn_light_ucla_joint.yaml and --ucla-weights (default benchmarks/weights/
+   ctrgcn_light_ucla_joint.pdparams; seeded initial weights if absent, and the report says so):
+   file sizes, max |logit difference| int8 vs fp32, top-1 agreement and accuracy, at batch 1.
+
+The official model: build the CTR-GCN repository's model.ctrgcn.Model (NTU-60, 25 joints,
+2 persons, spatial graph) in eval mode and export it with torch.onnx.export, input (N, 3, 64,
+25, 2) with a dynamic batch axis, opset 13.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import platform
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+HEADING = "## ONNX Runtime speed"
+CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
+MODELS = (("CTRGCN", "ctrgcn_ntucs_joint.yaml"), ("CTRGCN_light", "ctrgcn_light_ntucs_joint.yaml"),
+          ("CTRGCN_tiny", "ctrgcn_tiny_ntucs_joint.yaml"))
+OFFICIAL = "official CTR-GCN"
+UCLA_CONFIG = os.path.join(CONFIGS, "ctrgcn_light_ucla_joint.yaml")
+UCLA_WEIGHTS = os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_light_ucla_joint.pdparams")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--torch-ctrgcn", default=None, help="the official CTR-GCN exported to ONNX (see above)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    p.add_argument("--reps", type=int, default=8, help="timed runs per round at batch 1 (batch 16: 1)")
+    p.add_argument("--batches", type=int, nargs="+", default=[1, 16])
+    p.add_argument("--sweep", action="store_true", help="also time other session options (batch 1)")
+    p.add_argument("--ucla-weights", default=None, help="CTRGCN_light NW-UCLA weights for the int8 agreement")
+    p.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"))
+    p.add_argument("--work-dir", default=None, help="where to export (default: a temporary folder)")
+    p.add_argument("--write-results", action="store_true", help="replace the section in benchmarks/RESULTS.md")
+    return p.parse_args(argv)
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def export_model(config: str, weights: Optional[str], out_dir: str, quantize: bool = True):
+    """Export ``config`` (weights, or seeded initial weights) as export_model.py --onnx [--quantize int8]."""
+    import paddle
+    from paddlevideo.inference.export import export_onnx, export_paddle, input_shape, load_eval_model, quantize_onnx
+    from paddlevideo.utils import get_config
+
+    cfg = get_config(config, show=False)
+    paddle.seed(0)
+    model = load_eval_model(cfg, weights)
+    exported = export_paddle(model, input_shape(cfg), out_dir, cfg["model_name"])
+    exported.onnx_file = export_onnx(exported.model_file, exported.params_file)
+    if quantize:
+        exported.int8_file = quantize_onnx(exported.onnx_file)
+    return cfg, exported
+
+
+def op_counts(path: str) -> collections.Counter:
+    import onnx
+    return collections.Counter(n.op_type for n in onnx.load(path).graph.node)
+
+
+def runtime_graph_counts(path: str, out: str) -> collections.Counter:
+    """Operators of the graph ONNX Runtime runs (level ALL, as the predictor loads it)."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.optimized_model_filepath = out
+    options.log_severity_level = 3
+    ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return op_counts(out)
+
+
+def raw_paddle2onnx_counts(model_file: str, params_file: str, out: str) -> collections.Counter:
+    """Operators of paddle2onnx's own output, before the export's cleaning step."""
+    import paddle2onnx
+    from paddlevideo.inference.export import ONNX_OPSET
+    paddle2onnx.export(model_file, params_file, save_file=out, opset_version=ONNX_OPSET,
+                       enable_onnx_checker=True, optimize_tool="None")
+    return op_counts(out)
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def interleaved(runners: Dict[str, Tuple[object, np.ndarray]], rounds: int, reps: int) -> Dict[str, List[List[float]]]:
+    """Per runner, per round, the wall times (ms) of ``reps`` runs; one untimed run first."""
+    times = {name: [] for name in runners}
+    for run, x in runners.values():
+        run(x)
+    for _ in range(rounds):
+        for name, (run, x) in runners.items():
+            batch = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                run(x)
+                batch.append((time.perf_counter() - t) * 1e3)
+            times[name].append(batch)
+    return times
+
+
+def summary(rounds: List[List[float]]) -> Tuple[float, float]:
+    flat = [t for r in rounds for t in r]
+    return float(np.median(flat)), float(np.min(flat))
+
+
+def ratio(a: List[List[float]], b: List[List[float]]) -> float:
+    """Median over rounds of (median of a in the round) / (median of b in the round)."""
+    return float(np.median([np.median(x) / np.median(y) for x, y in zip(a, b)]))
+
+
+def session_runner(path: str, level: str = "ALL", threads: int = 2, spin: bool = False, parallel: bool = False,
+                   disabled: Tuple[str, ...] = ()):
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, f"ORT_ENABLE_{level}")
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = threads if parallel else 1
+    options.execution_mode = ort.ExecutionMode.ORT_PARALLEL if parallel else ort.ExecutionMode.ORT_SEQUENTIAL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "1" if spin else "0")
+    kwargs = {"disabled_optimizers": list(disabled)} if disabled else {}
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"], **kwargs)
+    name = session.get_inputs()[0].name
+    return lambda x: session.run(None, {name: x})[0]
+
+
+# ----------------------------------------------------------------------------- NW-UCLA int8 agreement
+
+
+def ucla_agreement(args, work: str) -> Optional[dict]:
+    from paddlevideo.inference import PredictorOptions, create_predictor
+    from paddlevideo.loader.builder import build_pipeline
+    from paddlevideo.loader.dataset.ucla import UCLADataset
+
+    if not os.path.isdir(args.data):
+        print(f"NW-UCLA data not found at {args.data}: int8 agreement on real data skipped", file=sys.stderr)
+        return None
+    weights = args.ucla_weights or (UCLA_WEIGHTS if os.path.isfile(UCLA_WEIGHTS) else None)
+    cfg, exported = export_model(UCLA_CONFIG, weights, os.path.join(work, "ucla"))
+    dataset = UCLADataset(args.data, build_pipeline(cfg["PIPELINE"]["test"]), split="val", test_mode=True)
+    x = np.stack([dataset[i][0] for i in range(len(dataset))]).astype(np.float32)
+    labels = np.array([int(dataset[i][1]) for i in range(len(dataset))])
+    options = PredictorOptions(backend="onnxruntime", cpu_threads=args.threads)
+    logits = {}
+    for name, path in (("fp32", exported.onnx_file), ("int8", exported.int8_file)):
+        predictor = create_predictor(path, None, options)
+        logits[name] = np.concatenate([predictor.run(x[i:i + 1]) for i in range(len(x))])
+    fp32, int8 = logits["fp32"], logits["int8"]
+    return {"weights": weights, "samples": len(x), "fp32_bytes": os.path.getsize(exported.onnx_file),
+            "int8_bytes": os.path.getsize(exported.int8_file), "max_diff": float(np.abs(int8 - fp32).max()),
+            "mean_diff": float(np.abs(int8 - fp32).mean()), "max_logit": float(np.abs(fp32).max()),
+            "agree": int((int8.argmax(1) == fp32.argmax(1)).sum()),
+            "acc_fp32": float((fp32.argmax(1) == labels).mean()), "acc_int8": float((int8.argmax(1) == labels).mean())}
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import onnxruntime as ort
+    from paddlevideo.inference import PredictorOptions, create_predictor
+
+    if args.torch_ctrgcn and not os.path.isfile(args.torch_ctrgcn):
+        print(f"error: --torch-ctrgcn {args.torch_ctrgcn}: no such file", file=sys.stderr)
+        return 2
+    work = args.work_dir or tempfile.mkdtemp(prefix="onnx_speed_")
+    load_start = os.getloadavg()[0]
+    models: Dict[str, dict] = {}
+    for name, config in MODELS:
+        cfg, exported = export_model(os.path.join(CONFIGS, config), None, os.path.join(work, name))
+        shape = tuple(cfg["INFERENCE"][k] for k in ("num_channels", "window_size", "vertex_nums", "person_nums"))
+        models[name] = {"shape": shape, "fp32": exported.onnx_file, "int8": exported.int8_file,
+                        "raw": raw_paddle2onnx_counts(exported.model_file, exported.params_file,
+                                                      os.path.join(work, name, "raw.onnx")),
+                        "shipped": op_counts(exported.onnx_file),
+                        "runtime": runtime_graph_counts(exported.onnx_file, os.path.join(work, name, "all.onnx"))}
+    if args.torch_ctrgcn:
+        models[OFFICIAL] = {"shape": (3, 64, 25, 2), "fp32": args.torch_ctrgcn, "int8": None,
+                            "raw": op_counts(args.torch_ctrgcn), "shipped": op_counts(args.torch_ctrgcn),
+                            "runtime": runtime_graph_counts(args.torch_ctrgcn, os.path.join(work, "official_all.onnx"))}
+
+    latency = {}
+    for batch in args.batches:
+        runners = {}
+        for spin in (False, True):
+            options = PredictorOptions(backend="onnxruntime", cpu_threads=args.threads, ort_spin_wait=spin)
+            for name, m in models.items():
+                x = np.random.RandomState(0).standard_normal((batch, *m["shape"])).astype(np.float32)
+                for precision in ("fp32", "int8"):
+                    if m[precision]:
+                        runners[(name, precision, spin)] = (create_predictor(m[precision], None, options).run, x)
+        reps = args.reps if batch == 1 else 1
+        print(f"timing batch {batch}: {len(runners)} runners x {args.rounds} rounds x {reps} runs", flush=True)
+        latency[batch] = interleaved(runners, args.rounds, reps)
+
+    sweep = None
+    if args.sweep:
+        variants = {"ALL (shipped)": {}, "EXTENDED": {"level": "EXTENDED"}, "BASIC": {"level": "BASIC"},
+                    "ALL without NCHWc": {"disabled": ("NchwcTransformer",)},
+                    "ALL, parallel executor": {"parallel": True}, "ALL, 1 thread": {"threads": 1}}
+        runners = {}
+        for name in ("CTRGCN", OFFICIAL):
+            if name not in models:
+                continue
+            x = np.random.RandomState(0).standard_normal((1, *models[name]["shape"])).astype(np.float32)
+            for label, kw in variants.items():
+                kw = {"threads": args.threads, **kw}
+                runners[(name, label)] = (session_runner(models[name]["fp32"], **kw), x)
+        print(f"sweep: {len(runners)} runners", flush=True)
+        sweep = interleaved(runners, args.rounds, args.reps)
+
+    ucla = ucla_agreement(args, work)
+    load_end = os.getloadavg()[0]
+    text = report(args, models, latency, sweep, ucla, (load_start, load_end), ort.__version__)
+    print(text)
+    if args.write_results:
+        from benchmarks.results_md import replace_section
+        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    return 0
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
+
+
+def command_line(args) -> str:
+    parts = ["python benchmarks/onnx_speed.py"]
+    if args.torch_ctrgcn:
+        parts.append("--torch-ctrgcn official_ctrgcn.onnx")
+    if args.sweep:
+        parts.append("--sweep")
+    if args.ucla_weights:
+        parts.append(f"--ucla-weights {args.ucla_weights}")
+    parts.append(f"--threads {args.threads} --rounds {args.rounds} --reps {args.reps} "
+                 f"--batches {' '.join(map(str, args.batches))} --write-results")
+    return " ".join(parts)
+
+
+def weights_text(path: str) -> str:
+    path = os.path.abspath(path)
+    if path.startswith(ROOT + os.sep):
+        return f"`{os.path.relpath(path, ROOT)}`."
+    return f"`{path}` (a training run's checkpoint, not in the repository)."
+
+
+def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
+    official = OFFICIAL in models
+    lines = [HEADING, "",
+             f"ONNX Runtime {ort_version}, CPU, {args.threads} intra-op threads, through the predictor of "
+             "`tools/predict.py --backend onnxruntime` (session level ALL, sequential executor). "
+             f"{cpu_name()}, {os.cpu_count()} cores shared with other jobs (1-minute load average "
+             f"{load[0]:.1f} at the start, {load[1]:.1f} at the end): absolute times are inflated and noisy, "
+             "ratios measured in the same rounds are the comparable numbers. Models and settings timed "
+             f"interleaved, {args.rounds} rounds ({args.reps} runs per round at batch 1, 1 at batch 16); median "
+             "(min) ms. Our models: NTU-60 configs, input (N, C, 64, 25, 2), seeded initial weights."]
+    if official:
+        lines.append("Official: the CTR-GCN repository's model (PyTorch, NTU-60) exported with torch.onnx.export "
+                     "(opset 13, dynamic batch); ratio = ours / official, median of per-round ratios.")
+    for batch, times in latency.items():
+        lines += ["", f"Batch {batch}:", "",
+                  "| model | precision | no spinning (shipped default) | ratio | with spinning (ORT default) | ratio |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for name, m in models.items():
+            for precision in ("fp32", "int8"):
+                if not m[precision]:
+                    continue
+                cells = []
+                for spin in (False, True):
+                    med, low = summary(times[(name, precision, spin)])
+                    rel = f"{ratio(times[(name, precision, spin)], times[(OFFICIAL, 'fp32', spin)]):.2f}" \
+                        if official else "-"
+                    cells += [f"{med:.1f} ({low:.1f})", rel]
+                lines.append(f"| {name} | {precision} | " + " | ".join(cells) + " |")
+        spin_cost = [ratio(times[(n, "fp32", True)], times[(n, "fp32", False)]) for n in models]
+        lines.append("")
+        lines.append(f"Spinning / no spinning, fp32, batch {batch}: " +
+                     ", ".join(f"{n} {r:.2f}x" for n, r in zip(models, spin_cost)) + ".")
+    if sweep:
+        lines += ["", "Session options, batch 1, fp32, no spinning (median (min) ms; ratio to ALL (shipped), "
+                  "median of per-round ratios):", "", "| session | " + " | ".join(
+                      n for n in ("CTRGCN", OFFICIAL) if n in models) + " |",
+                  "|---|" + "---:|" * sum(n in models for n in ("CTRGCN", OFFICIAL))]
+        labels = list(dict.fromkeys(label for _, label in sweep))
+        for label in labels:
+            cells = []
+            for name in ("CTRGCN", OFFICIAL):
+                if name in models:
+                    med, low = summary(sweep[(name, label)])
+                    cells.append(f"{med:.1f} ({low:.1f}) x{ratio(sweep[(name, label)], sweep[(name, 'ALL (shipped)')]):.2f}")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", "Graphs (operator counts; `Conv` includes fused convolutions, the runtime graph is what ONNX "
+              "Runtime runs after its level-ALL optimisations):", "",
+              "| model | paddle2onnx output | shipped .onnx | runtime graph | runtime: Conv | MatMul / Einsum | "
+              "layout reorders | Reshape+Shape+Slice+Concat+Squeeze+Unsqueeze |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, m in models.items():
+        rt = m["runtime"]
+        lines.append(f"| {name} | {sum(m['raw'].values())} | {sum(m['shipped'].values())} | {sum(rt.values())} | "
+                     f"{rt['Conv'] + rt['FusedConv']} | {rt['MatMul'] + rt['FusedMatMul'] + rt['Einsum']} | "
+                     f"{rt['ReorderInput'] + rt['ReorderOutput']} | "
+                     f"{sum(rt[k] for k in ('Reshape', 'Shape', 'Slice', 'Concat', 'Squeeze', 'Unsqueeze'))} |")
+    sizes = [f"{n} {os.path.getsize(m['fp32']) / 2 ** 20:.2f} MB fp32, {os.path.getsize(m['int8']) / 2 ** 20:.2f} MB int8"
+             for n, m in models.items() if m["int8"]]
+    lines += ["", "ONNX file sizes: " + "; ".join(sizes) + "."]
+    if ucla:
+        trained = ucla["weights"] is not None
+        lines += ["", "### Dynamic int8 vs fp32 on NW-UCLA", "",
+                  f"CTRGCN_light, `configs/recognition/ctrgcn/ctrgcn_light_ucla_joint.yaml`, view-3 validation "
+                  f"({ucla['samples']} samples, batch 1), weights: "
+                  + (weights_text(ucla["weights"]) if trained else "**untrained** (seeded initial weights: agreement on an untrained model says "
+                     "little about a trained one)."), "",
+                  "| file | bytes | max abs logit diff vs fp32 (max abs fp32 logit) | mean abs diff | "
+                  "top-1 agreement with fp32 | top-1 accuracy |", "|---|---:|---:|---:|---:|---:|",
+                  f"| fp32 .onnx | {ucla['fp32_bytes']:,} | - | - | - | {100 * ucla['acc_fp32']:.2f}% |",
+                  f"| int8 .int8.onnx | {ucla['int8_bytes']:,} | {ucla['max_diff']:.3g} ({ucla['max_logit']:.3g}) | "
+                  f"{ucla['mean_diff']:.3g} | {ucla['agree']}/{ucla['samples']} "
+                  f"({100 * ucla['agree'] / ucla['samples']:.1f}%) | {100 * ucla['acc_int8']:.2f}% |",
+                  "", "int8: ONNX Runtime `quantize_dynamic`, uint8 weights per tensor (Conv and the head), activations "
+                  "quantized at run time per tensor over the batch (so a sample's int8 logits depend slightly on "
+                  "its batch-mates); the aggregation MatMuls stay fp32. `tools/predict.py` verifies an int8 model "
+                  "with the stated tolerance max(1e-4, 0.1 x max |reference logit|) and says so."]
+    lines += ["", "Command:", "", "```", command_line(args), "```", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
