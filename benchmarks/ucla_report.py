@@ -152,7 +152,7 @@ def write_section(rows, latency, onednn, names, args) -> None:
              "(CTRGCN_tiny: joints fused early into joint + bone + motion channels). "
              "Evaluated with `main.py --test`; latency: Paddle Inference, "
              f"{args.threads} threads, median of {args.repeats} interleaved runs, oneDNN where it "
-             "matches the dynamic graph. Machine: 2 shared CPU cores.", "",
+             "matches the dynamic graph. Machine: 2 shared CPU cores, loaded by training runs and other jobs while this ran (load average 4-6), so latencies are inflated; see \"## CPU speed\" for latency measured side by side.", "",
              "| model | recipe | Top-1 | Top-5 | params | GFLOPs | exported bytes | latency b1 (ms) | "
              "latency b16 (ms) | train time (min) | train samples/s |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -169,6 +169,12 @@ def write_section(rows, latency, onednn, names, args) -> None:
               "lr x0.1 after epoch 4, batch 16, Nesterov momentum 0.9, L2 1e-4, lr 0.1; `full` = the official "
               "CTR-GCN recipe (65 epochs x 5 repeats, step at 50). The short recipe sees about 1.8% of the "
               "samples of the full one, so these are not the published figures (CTR-GCN joint: about 94.5%).",
+              "", "How the runs went (see the logs in benchmarks/logs/): all three trained at the same time as each "
+              "other and as other jobs on the 2 shared cores, so train time and samples/s are pessimistic. "
+              "CTRGCN_light and CTRGCN_tiny started under a 12-epoch short recipe whose first two epochs are "
+              "identical (same warm-up, data order and seed) and were resumed (`--resume`) at epoch 3 under the "
+              "6-epoch one; their first epochs ran on the plain dynamic-graph path, the later ones on the fast "
+              "CPU path (`fast_cpu`, same numbers). CTRGCN ran the 6-epoch recipe from the start on the fast path.",
               "", "Per-class accuracy (%):", "",
               "| class | " + " | ".join(rows) + " |", "|---|" + "---:|" * len(rows)]
     for i, name in enumerate(names):
