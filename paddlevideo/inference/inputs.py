@@ -149,10 +149,12 @@ class InputPreparer:
         return array.astype(np.float32)
 
     def _check_raw(self, path: str, name: str, raw: np.ndarray) -> None:
-        C, _, V, M = self.shape
-        if raw.ndim != 4 or raw.shape[0] != C or raw.shape[2] != V or raw.shape[3] != M or raw.shape[1] < 1:
-            raise InputError(path, f"{name}: expected (C, T, V, M) = ({C}, T, {V}, {M}) for this config "
-                                   f"(INFERENCE.num_channels, vertex_nums, person_nums), got {raw.shape}")
+        # The channel count is checked on the pipeline's output: a pipeline may derive channels
+        # (ConcatModalities turns 3 coordinates into 9 joint/bone/motion channels).
+        _, _, V, M = self.shape
+        if raw.ndim != 4 or raw.shape[2] != V or raw.shape[3] != M or raw.shape[1] < 1:
+            raise InputError(path, f"{name}: expected (C, T, V, M) = (C, T, {V}, {M}) for this config "
+                                   f"(INFERENCE.vertex_nums, person_nums), got {raw.shape}")
         if not np.isfinite(raw).all():
             raise InputError(path, f"{name}: contains NaN or infinite values")
 
@@ -166,7 +168,8 @@ class InputPreparer:
             except ValueError as err:
                 raise InputError(path, f"{name}: {err}") from None
             if tuple(data.shape) != self.shape:
-                raise InputError(path, f"{name}: the test pipeline gave shape {data.shape}, but the model takes "
-                                       f"{self.shape}; PIPELINE.test and INFERENCE disagree")
+                raise InputError(path, f"{name}: input of shape {raw.shape} became {data.shape} through the "
+                                       f"test pipeline, but the model takes {self.shape} (INFERENCE.num_channels, "
+                                       f"window_size, vertex_nums, person_nums)")
             samples.append(Sample(name, np.ascontiguousarray(data, dtype=np.float32), label))
         return samples

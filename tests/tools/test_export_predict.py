@@ -243,7 +243,8 @@ def test_predict_ucla_json_end_to_end(tmp_path, capsys):
 @pytest.mark.parametrize("name, content, message", [
     ("bad.skeleton", "3\n1\n", "line"),
     ("text.npy", "not an array", "not a readable .npy array"),
-    ("wrong.npy", np.zeros((3, 50, 20, 2), np.float32), "expected (C, T, V, M) = (3, T, 25, 2)"),
+    ("wrong.npy", np.zeros((3, 50, 20, 2), np.float32), "expected (C, T, V, M) = (C, T, 25, 2)"),
+    ("twoch.npy", np.ones((2, 50, 25, 2), np.float32), "input of shape (2, 50, 25, 2) became (2, 64, 25, 2)"),
     ("zeros.npy", np.zeros((3, 50, 25, 2), np.float32), "all zeros"),
     ("nan.npy", np.full((3, 50, 25, 2), np.nan, np.float32), "NaN"),
     ("clip.avi", "x", "unsupported file type"),
@@ -403,3 +404,14 @@ def test_real_ctrgcn_check_and_predictions(tmp_path, capsys):
     fell_back = "turned oneDNN off" in err
     assert fell_back == (diffs["oneDNN on"] > 1e-4)
     assert ("oneDNN off" in out) == fell_back
+
+
+def test_pipeline_derived_channels_reach_the_model_shape():
+    """CTRGCN_tiny's test pipeline turns 3 coordinates into 9 channels; raw 3-channel inputs are fine."""
+    from paddlevideo.inference.inputs import InputPreparer
+    from paddlevideo.utils import get_config
+
+    data = shared_path("data", "NW-UCLA", "all_sqe")
+    cfg = get_config(os.path.join(ROOT, "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint.yaml"), show=False)
+    samples = InputPreparer(cfg)(os.path.join(data, "a06_s01_e00_v03.json"))
+    assert samples[0].data.shape == (9, 52, 20, 1)
