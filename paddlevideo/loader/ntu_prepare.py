@@ -10,12 +10,12 @@ Output, per benchmark (``xsub``/``xview`` for NTU-60, ``xsub``/``xset`` for NTU-
 Two passes keep memory small whatever the dataset size:
 
 1. Worker processes read, denoise and translate one file at a time
-   (:mod:`paddlevideo.loader.ntu_raw`). The main process appends each sample
-   (3, F, 25, 2) to a spool file in the output folder and keeps only its name, ids,
-   frame count and spool offset.
-2. For each benchmark and split, samples are copied from the spool into the ``.npy``
-   through memory maps, a bounded slice of the output at a time. T is the longest
-   sample, as in the reference preparation.
+   (:mod:`paddlevideo.loader.ntu_raw`) and append each sample (3, F, 25, 2) to a spool
+   file of their own in the output folder; the main process keeps only the name, ids,
+   frame count and spool place of each sample.
+2. For each benchmark and split, samples are read back from the spools through memory
+   maps, zero-padded to T frames (the longest sample, as in the reference preparation)
+   in a buffer of bounded size, and written to the ``.npy`` one buffer at a time.
 
 Every output is written under a temporary name and renamed when complete.
 """
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import collections
 import ctypes
-import itertools
 import multiprocessing
 import os
 import pickle
@@ -39,11 +38,10 @@ from . import ntu_raw
 from .ntu_raw import DATASETS, SINGLE_ACTOR_FILLS, SkeletonFormatError
 
 LOG_NAME = "prepare_ntu.log"
-SPOOL_NAME = ".prepare_ntu.spool"
+SPOOL_PREFIX = ".prepare_ntu.spool."  # + the id of the process that writes it
 SAMPLE_FLOATS_PER_FRAME = 3 * ntu_raw.NUM_JOINTS * 2
-WRITE_CHUNK_BYTES = 64 << 20  # size of one memory-mapped slice of an output file
-FILES_PER_TASK = 4  # files a worker prepares per task
-TASKS_IN_FLIGHT_PER_WORKER = 3  # tasks handed to each worker ahead of the main process
+WRITE_CHUNK_BYTES = 32 << 20  # size of the buffer an output file is written from
+FILES_PER_TASK = 8  # files a worker prepares per task
 
 
 @dataclass
@@ -53,7 +51,8 @@ class _Entry:
     name: str
     info: dict[str, int]
     frames: int
-    offset: int  # in float32 values from the start of the spool
+    spool: str  # the spool file holding it
+    offset: int  # in float32 values from the start of that spool
 
 
 @dataclass
@@ -205,44 +204,67 @@ def _keep_freed_memory() -> None:
     mallopt(m_trim_threshold, 256 << 20)
 
 
-def _prepare_one(job: tuple[str, str, str]):
-    """(name, path, single_actor) -> (name, sample or None, report or error)."""
-    name, path, single_actor = job
+class _Spool:
+    """The spool file of this process in an output folder: samples appended as raw
+    float32, unbuffered, so the main process can map them as soon as they are written."""
+
+    _open: "_Spool | None" = None
+
+    def __init__(self, folder: str):
+        self.folder, self.pid = folder, os.getpid()
+        self.path = os.path.join(folder, f"{SPOOL_PREFIX}{self.pid}")
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.size = 0  # bytes written
+
+    @classmethod
+    def of_this_process(cls, folder: str) -> "_Spool":
+        spool = cls._open
+        if spool is None or spool.folder != folder or spool.pid != os.getpid():
+            cls.close()
+            spool = cls._open = cls(folder)
+        return spool
+
+    @classmethod
+    def close(cls) -> None:
+        """Close this process's spool (if it opened one, not one inherited by fork)."""
+        if cls._open is not None and cls._open.pid == os.getpid():
+            os.close(cls._open.fd)
+        cls._open = None
+
+    def append(self, sample: np.ndarray) -> int:
+        """Write ``sample`` (float32, contiguous); returns its offset in float32 values."""
+        offset = self.size // 4
+        view = memoryview(sample).cast("B")
+        while view:
+            view = view[os.write(self.fd, view):]
+        self.size += sample.nbytes
+        return offset
+
+
+def _prepare_one(job: tuple[str, str, str, str]):
+    """(name, path, single_actor, spool folder) -> (name, (spool, offset, frames) or None,
+    report or error); the sample goes to this process's spool."""
+    name, path, single_actor, folder = job
     try:
         seq = ntu_raw.read_skeleton_file(path)
         data, report = ntu_raw.prepare_sequence(seq, single_actor)
-        return name, data, report
     except SkeletonFormatError as err:
         return name, None, err
     except OSError as err:
         return name, None, SkeletonFormatError(path, None, "unreadable", str(err))
-
-
-def _prepare_chunk(jobs: list[tuple[str, str, str]]) -> list:
-    """Worker task: a few files, to keep per-task overhead small."""
-    return [_prepare_one(job) for job in jobs]
+    spool = _Spool.of_this_process(folder)
+    return name, (spool.path, spool.append(data), data.shape[1]), report
 
 
 def _results(jobs: list, num_workers: int):
-    """_prepare_one of every job, in order, from ``num_workers`` processes. At most
-    TASKS_IN_FLIGHT_PER_WORKER tasks of FILES_PER_TASK files per worker are submitted
-    ahead of the one being consumed, so finished samples cannot pile up in memory when
-    writing is slower than reading."""
+    """_prepare_one of every job, in order, from ``num_workers`` processes."""
     if num_workers <= 1 or len(jobs) <= 1:
         yield from map(_prepare_one, jobs)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunks = (jobs[i:i + FILES_PER_TASK] for i in range(0, len(jobs), FILES_PER_TASK))
     with context.Pool(num_workers) as pool:
-        pending: collections.deque = collections.deque(
-            pool.apply_async(_prepare_chunk, (chunk,))
-            for chunk in itertools.islice(chunks, TASKS_IN_FLIGHT_PER_WORKER * num_workers))
-        while pending:
-            results = pending.popleft().get()
-            for chunk in itertools.islice(chunks, 1):
-                pending.append(pool.apply_async(_prepare_chunk, (chunk,)))
-            yield from results
+        yield from pool.imap(_prepare_one, jobs, chunksize=FILES_PER_TASK)
 
 
 def _log_report(log: _Log, name: str, report: ntu_raw.DenoiseReport, summary: Summary) -> None:
@@ -287,30 +309,27 @@ def _split_order(entries: list[_Entry], bench: ntu_raw.Benchmark) -> dict[str, l
 
 
 def _write_split(data_path: str, label_path: str, entries: list[_Entry], order: list[int],
-                 max_frames: int, spool: str) -> None:
+                 max_frames: int) -> None:
     """Write one split's (N, 3, T, 25, 2) array and [names, labels] atomically."""
     shape = (len(order), 3, max_frames, ntu_raw.NUM_JOINTS, 2)
     tmp_data, tmp_label = data_path + ".tmp", label_path + ".tmp"
-    if len(order) == 0 or max_frames == 0:
-        with open(tmp_data, "wb") as f:
-            np.save(f, np.zeros(shape, dtype=np.float32))
-    else:
-        header = np.lib.format.open_memmap(tmp_data, mode="w+", dtype=np.float32, shape=shape)
-        offset = header.offset
-        del header  # the file now has its header and full (sparse, zero) size
-        sample_bytes = int(np.prod(shape[1:])) * 4
-        per_chunk = max(1, WRITE_CHUNK_BYTES // sample_bytes)
-        with open(spool, "rb") as src:
-            for first in range(0, len(order), per_chunk):
-                chunk = order[first:first + per_chunk]
-                out = np.memmap(tmp_data, dtype=np.float32, mode="r+",
-                                offset=offset + first * sample_bytes, shape=(len(chunk),) + shape[1:])
-                for k, i in enumerate(chunk):
-                    e = entries[i]
-                    src.seek(e.offset * 4)
-                    sample = np.fromfile(src, dtype=np.float32, count=e.frames * SAMPLE_FLOATS_PER_FRAME)
-                    out[k, :, :e.frames] = sample.reshape(3, e.frames, ntu_raw.NUM_JOINTS, 2)
-                del out  # unmapped; the page cache writes it back
+    spools = {}  # spool file -> its float32 values, memory-mapped
+    with open(tmp_data, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+                "fortran_order": False, "shape": shape})
+        per_chunk = max(1, WRITE_CHUNK_BYTES // max(1, int(np.prod(shape[1:])) * 4))
+        buffer = np.zeros((min(per_chunk, len(order)),) + shape[1:], dtype=np.float32)
+        for first in range(0, len(order), per_chunk):
+            chunk = order[first:first + per_chunk]
+            for k, i in enumerate(chunk):
+                e = entries[i]
+                if e.spool not in spools:
+                    spools[e.spool] = np.memmap(e.spool, dtype=np.float32, mode="r")
+                sample = spools[e.spool][e.offset:e.offset + e.frames * SAMPLE_FLOATS_PER_FRAME]
+                buffer[k, :, :e.frames] = sample.reshape(3, e.frames, ntu_raw.NUM_JOINTS, 2)
+                buffer[k, :, e.frames:] = 0
+            f.write(memoryview(buffer[:len(chunk)]).cast("B"))
     with open(tmp_label, "wb") as f:
         pickle.dump([[entries[i].name for i in order], [entries[i].info["label"] for i in order]], f)
     for tmp, final in ((tmp_data, data_path), (tmp_label, label_path)):
@@ -351,13 +370,12 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
     _keep_freed_memory()
     summary = Summary(dataset, files_found=found, outside_dataset=outside)
     log = _Log(os.path.join(out_dir, LOG_NAME))
-    spool = os.path.join(out_dir, SPOOL_NAME)
     try:
         log.write(f"preparing {dataset} from {os.path.abspath(skeletons_dir)}: {len(selected)} "
                   f"files selected, {num_workers} worker(s), one-actor second slot: {single_actor}")
         for err in bad_names:
             _skip(log, err, summary)
-        entries = _read_all(selected, single_actor, num_workers, spool, log, summary, progress)
+        entries = _read_all(selected, single_actor, num_workers, out_dir, log, summary, progress)
         summary.max_frames = max((e.frames for e in entries), default=0)
 
         start = time.perf_counter()
@@ -368,39 +386,38 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
             for split, order in _split_order(entries, bench).items():
                 _write_split(os.path.join(folder, f"{split}_data.npy"),
                              os.path.join(folder, f"{split}_label.pkl"),
-                             entries, order, summary.max_frames, spool)
+                             entries, order, summary.max_frames)
                 summary.samples[bench.name][split] = len(order)
         summary.write_seconds = time.perf_counter() - start
         for line in summary.lines():
             log.write(line)
     finally:
         log.close()
-        if os.path.exists(spool):
-            os.remove(spool)
+        _Spool.close()
+        for name in os.listdir(out_dir):
+            if name.startswith(SPOOL_PREFIX):
+                os.remove(os.path.join(out_dir, name))
     return summary
 
 
-def _read_all(selected, single_actor, num_workers, spool, log, summary, progress) -> list[_Entry]:
-    """Pass 1: prepare every file in workers, spool the samples, keep small records."""
+def _read_all(selected, single_actor, num_workers, out_dir, log, summary, progress) -> list[_Entry]:
+    """Pass 1: prepare every file in workers, which spool the samples; keep small records."""
     start = time.perf_counter()
     entries: list[_Entry] = []
-    jobs = [(name, path, single_actor) for name, path, _ in selected]
+    jobs = [(name, path, single_actor, out_dir) for name, path, _ in selected]
     infos = {name: info for name, _, info in selected}
-    offset = 0
-    with open(spool, "wb") as out:
-        results = _results(jobs, num_workers)  # workers start before the progress bar
-        for name, data, report in tqdm(results, total=len(jobs), desc="reading .skeleton",
-                                       unit="file", disable=not progress, file=sys.stderr):
-            summary.files_read += 1
-            if isinstance(report, SkeletonFormatError):
-                _skip(log, report, summary)
-                continue
-            _log_report(log, name, report, summary)
-            out.write(data.tobytes())
-            frames = data.shape[1]
-            entries.append(_Entry(name, infos[name], frames, offset))
-            offset += data.size
-            summary.prepared += 1
+    results = _results(jobs, num_workers)  # workers start before the progress bar
+    for name, place, report in tqdm(results, total=len(jobs), desc="reading .skeleton",
+                                    unit="file", disable=not progress, file=sys.stderr):
+        summary.files_read += 1
+        if isinstance(report, SkeletonFormatError):
+            _skip(log, report, summary)
+            continue
+        _log_report(log, name, report, summary)
+        spool, offset, frames = place
+        entries.append(_Entry(name, infos[name], frames, spool, offset))
+        summary.prepared += 1
+    _Spool.close()
     summary.read_seconds = time.perf_counter() - start
     return entries
 

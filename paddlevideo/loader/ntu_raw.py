@@ -182,138 +182,203 @@ def parse_ntu_name(name: str) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------------
-# reading: vectorised tokenising and number parsing of the whole file
+# reading: a few whole-array passes over the bytes of a file
+#
+# A well-formed file costs one bytes.translate, one search for whitespace and a
+# handful of numpy operations on fields and lines; x, y, z are converted eight digits
+# per integer operation. Whatever these cheap checks cannot vouch for is looked at
+# again line by line or field by field, which names the first problem.
 
 _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
-_TOKEN = re.compile(rb"[^ \t\r\n]+")
+_FIELD = re.compile(rb"[^ \t\r\n]+")
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_POW10 = 10.0 ** np.arange(23)  # powers of ten that float64 holds exactly
-_FAST_WIDTH = 16  # x/y/z tokens of up to 15 bytes (so at most 15 digits, exact in
-                  # float64) are converted together; longer ones by float()
+_WHITESPACE = b" \t\r\n"
+_WIDE = 16  # fields of up to this many bytes are converted as two 8-byte integers
+_PAD = b" " * _WIDE  # around the bytes, so every field has _WIDE bytes before its end
 
 
-class _Text:
-    """The bytes of one file: token starts, number grammar, line numbers and values.
+class _Fields:
+    """The whitespace-separated fields of a file, after checking that each one is a
+    decimal number ``[+-]?(D+.?D*|.D+)([eE][+-]?D+)?`` (D a digit).
 
-    Works on whole arrays of bytes, so a file costs a few numpy passes instead of a
-    Python call per field."""
+    Attributes:
+        path, data: the file and its bytes.
+        starts, ends: (n,) int64 byte offsets of each field (``ends`` exclusive).
+        first_bytes: (n,) uint8, the first byte of each field.
+        exponent: (n,) bool, fields written with an exponent mark (few, if any).
+        counts: (lines,) int64 fields on each line; ``first``: (lines,) index of its
+            first field (of the next field for an empty line).
+        last_line: 0-based index of the last line holding a field.
+    """
 
     def __init__(self, path: str, data: bytes):
-        self.path = path
-        self.data = data
-        buf = np.frombuffer(data, dtype=np.uint8)
-        # spaces around: padded[1:n+1] are the bytes; tokens read past the end see spaces
-        self.padded = np.concatenate((_SPACES[:1], buf, _SPACES))
-        self.newlines = np.flatnonzero(buf == ord("\n"))
+        self.path, self.data = path, data
+        padded = _PAD + data + _PAD
+        # bytes[j + _WIDE] is byte j of the file; windows[j] holds the _WIDE bytes before j
+        self.bytes = np.frombuffer(padded, dtype=np.uint8)
+        self.windows = np.ndarray((len(data) + _WIDE + 1,), dtype=f"V{_WIDE}",
+                                  buffer=padded, strides=(1,))
+        marks = data.translate(None, b"0123456789")  # signs, dots, exponents, whitespace
+        exponents = marks.translate(None, b"+-." + _WHITESPACE)
+        if exponents.translate(None, b"eE"):
+            raise self._first_bad_field()
+        buf = self.bytes[_WIDE:_WIDE + len(data)]
+        separators = np.flatnonzero(buf <= ord(" "))  # space, tab, CR, LF: the others are gone
+        # fields lie between bounds that are not neighbours; the end of the file bounds
+        # the last field unless whitespace does
+        closed = len(separators) and separators[-1] == len(data) - 1
+        bounds = np.concatenate(([-1], separators) if closed else ([-1], separators, [len(data)]))
+        is_field = np.diff(bounds) > 1
+        starts = bounds[:-1] + 1
+        after = self.bytes[_WIDE:][starts]  # first byte of the field after a bound
+        before = self.bytes[_WIDE - 1:][bounds[1:]]  # last byte of the field before a bound
+        newlines = np.flatnonzero(buf[separators] == ord("\n"))
+        if is_field.all():  # one whitespace byte after each field
+            self.starts, self.ends, self.first_bytes = starts, bounds[1:], after
+            line_ends = newlines + 1  # fields before the end of each line
+        else:
+            self.starts, self.ends = starts[is_field], bounds[1:][is_field]
+            self.first_bytes = after[is_field]
+            line_ends = np.cumsum(is_field)[newlines]
+        num_fields = len(self.starts)
+        self.first = np.concatenate(([0], line_ends))
+        self.counts = np.diff(self.first, append=num_fields)
+        self.last_line = int(np.count_nonzero(line_ends < num_fields)) if num_fields else -1
+        self.exponent = np.zeros(num_fields, dtype=bool)
+        if exponents:
+            self.exponent[self._exponent_fields()] = True
+        if not self._all_numbers(np.frombuffer(marks, dtype=np.uint8), before, after, is_field):
+            raise self._first_bad_field()
 
-    def line_of(self, pos: int) -> int:
-        """1-based line number of byte offset ``pos``."""
-        return int(np.searchsorted(self.newlines, pos)) + 1
+    def _exponent_fields(self) -> np.ndarray:
+        """Indices of the fields holding an 'e' or 'E'."""
+        where = []
+        for mark in b"eE":
+            at = self.data.find(mark)
+            while at >= 0:
+                where.append(at)
+                at = self.data.find(mark, at + 1)
+        return np.searchsorted(self.ends, where, side="right")
+
+    def _all_numbers(self, marks: np.ndarray, before: np.ndarray, after: np.ndarray,
+                     is_field: np.ndarray) -> bool:
+        """Whether every field is a decimal number, given ``marks``, the bytes of the
+        file without its digits, and the bytes ``before`` and ``after`` each bound of a
+        field (``is_field``: a field lies there). A field without exponent is one when
+        (1) a sign can only be its first byte, (2) it holds at most one dot, (3) it ends
+        with a digit, or with a dot after a digit. Without digits, two dots of one field
+        touch, which checks (2); (1) compares the number of signs in the file with those
+        that start a field. Fields with an exponent are matched one by one."""
+        dots = marks == ord(".")
+        if (dots[1:] & dots[:-1]).any():
+            return False
+        odd_end = np.flatnonzero(((before - np.uint8(ord("0"))) > 9) & is_field)
+        if len(odd_end):  # only "<digit>." may end otherwise
+            dot_end = self.bytes[_WIDE - 2:][self.ends[np.cumsum(is_field)[odd_end] - 1]]
+            if not ((before[odd_end] == ord(".")) & ((dot_end - np.uint8(ord("0"))) < 10)).all():
+                return False
+        num_signs = np.count_nonzero((marks == ord("+")) | (marks == ord("-")))
+        num_signs -= np.count_nonzero((after == ord("+")) | (after == ord("-")))
+        for field in self.texts(np.flatnonzero(self.exponent)):
+            if not _NUMBER.fullmatch(field):
+                return False
+            num_signs -= field.count(b"+", 1) + field.count(b"-", 1)
+        return num_signs == 0
+
+    def _first_bad_field(self) -> SkeletonFormatError:
+        """The error for the first byte or field that breaks the number grammar."""
+        data = self.data
+        bad = _NOT_NUMERIC.search(data)
+        if bad:
+            pos = begin = bad.start()
+            while begin > 0 and data[begin - 1] > ord(" "):
+                begin -= 1
+            field = _FIELD.match(data, begin).group().decode("latin-1")
+            return self.fail(pos, f"character {data[pos:pos + 1]!r} in {field!r}; "
+                                  "fields must be numbers")
+        field = next(m for m in _FIELD.finditer(data) if not _NUMBER.fullmatch(m.group()))
+        return self.fail(field.start(), f"{field.group().decode()!r} is not a decimal number")
 
     def fail(self, pos: int, reason: str) -> SkeletonFormatError:
-        return SkeletonFormatError(self.path, self.line_of(pos), "non-numeric value", reason)
+        line = self.data.count(b"\n", 0, pos) + 1
+        return SkeletonFormatError(self.path, line, "non-numeric value", reason)
 
-    def token_at(self, pos: int) -> str:
-        """The whitespace-separated token around byte offset ``pos`` (for messages)."""
-        begin = pos
-        while begin > 0 and self.data[begin - 1] > ord(" "):
-            begin -= 1
-        return _TOKEN.match(self.data, begin).group().decode("latin-1")
+    def text(self, k: int) -> bytes:
+        return self.data[self.starts[k]:self.ends[k]]
 
-    def token_starts(self) -> np.ndarray:
-        """Byte offsets where whitespace-separated tokens start, after checking that
-        every token is a decimal number ``[+-]?(D+.?D*|.D+)([eE][+-]?D+)?`` (D a digit)."""
-        marks_only = self.data.translate(None, b"0123456789+-")  # (4x shorter)
-        if marks_only.translate(None, b".eE \t\r\n"):
-            pos = _NOT_NUMERIC.search(self.data).start()
-            raise self.fail(pos, f"character {self.data[pos:pos + 1]!r} in "
-                                 f"{self.token_at(pos)!r}; fields must be numbers")
-        padded = self.padded[:len(self.data) + 2]  # [1:-1] a byte, [:-2] left, [2:] right
-        space = padded <= ord(" ")  # only space, tab, CR and LF are that low here
-        starts = np.flatnonzero(space[:-2] & ~space[1:-1])
-        # Each sign, dot and exponent mark must sit where a number allows it, judging by
-        # its two neighbours: a sign first or after the mark, a dot next to a digit, a
-        # mark between a digit or dot and a digit or sign.
-        marks = np.flatnonzero(~space[1:-1] & ((padded[1:-1] - np.uint8(ord("0"))) > 9))
-        here, left, right = padded[marks + 1], padded[marks], padded[marks + 2]
-        sign, dot = here < ord("."), here == ord(".")  # "+" 43, "-" 45, "." 46, "E"/"e" above
-        left_digit = (left - np.uint8(ord("0"))) < 10
-        right_digit = (right - np.uint8(ord("0"))) < 10
-        ok = np.where(
-            sign, ((left <= ord(" ")) & (right_digit | (right == ord("."))))
-            | (((left | 0x20) == ord("e")) & right_digit),
-            np.where(dot, left_digit | right_digit,
-                     (left_digit | (left == ord(".")))
-                     & (right_digit | (right == ord("+")) | (right == ord("-")))))
-        # Then a token holds at most one dot, then at most one exponent mark. With digits
-        # and signs deleted, a token keeps only its marks, so that holds when no two
-        # marks touch except a dot followed by an exponent mark.
-        marks_only = np.frombuffer(marks_only, dtype=np.uint8)
-        touching = (marks_only[:-1] > ord(" ")) & (marks_only[1:] > ord(" "))
-        clash = touching & ~((marks_only[:-1] == ord(".")) & (marks_only[1:] > ord(".")))
-        if not ok.all() or clash.any():  # name the first token that is not a number
-            token = next(m for m in _TOKEN.finditer(self.data) if not _NUMBER.fullmatch(m.group()))
-            raise self.fail(token.start(), f"{token.group().decode()!r} is not a decimal number")
-        return starts
+    def texts(self, ks: np.ndarray) -> list[bytes]:
+        data = self.data
+        return [data[s:e] for s, e in zip(self.starts[ks].tolist(), self.ends[ks].tolist())]
 
-    def token_matrix(self, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """Bytes of the tokens starting at ``starts``, one column each: (width, n) uint8,
-        and each token's length (0 when it is ``width`` bytes or longer)."""
-        rows = np.arange(width)[:, None]
-        chars = self.padded[starts + 1 + rows]  # byte j of each token, then what follows
-        return chars, np.argmax(chars <= ord(" "), axis=0)
+    def whole_numbers(self, ks: np.ndarray) -> np.ndarray:
+        """int64 values of fields ``ks`` made of digits only; -1 for any other field."""
+        ends = self.ends[ks]
+        length = ends - self.starts[ks]
+        last = self.bytes[_WIDE - 1:][ends] - np.uint8(ord("0"))
+        first = self.first_bytes[ks] - np.uint8(ord("0"))
+        values = np.where((length == 1) & (last < 10), last.astype(np.int64), -1)  # the usual counts
+        two = (length == 2) & (first < 10) & (last < 10)
+        values[two] = first[two].astype(np.int64) * 10 + last[two]
+        for i in np.flatnonzero(length > 2).tolist():
+            text = self.text(int(ks[i]))
+            values[i] = int(text) if text.isdigit() else -1
+        return values
 
-    def parse_counts(self, starts: np.ndarray) -> np.ndarray:
-        """int64 values of the tokens starting at ``starts`` that are plain whole numbers
-        (digits only, at most 18); -1 for any other token."""
-        chars, length = self.token_matrix(starts, _COUNT_DIGITS + 1)
-        width = int(length.max(initial=0))
-        inside = np.arange(width)[:, None] < length
-        value = (chars[:width] - np.uint8(ord("0"))).astype(np.int64)
-        plain = (length > 0) & ~(inside & (value > 9)).any(axis=0)
-        out = np.zeros(len(starts), dtype=np.int64)
-        for j in range(width):
-            out = np.where(inside[j], out * 10 + value[j], out)
-        return np.where(plain, out, -1)
-
-    def token_texts(self, starts: np.ndarray) -> np.ndarray | None:
-        """The tokens starting at ``starts`` as an array of bytes strings, or None if one
-        is longer than 18 bytes."""
-        chars, length = self.token_matrix(starts, _COUNT_DIGITS + 1)
-        if not length.all():
-            return None
-        chars = np.where(np.arange(len(chars))[:, None] < length, chars, np.uint8(0))
-        return np.ascontiguousarray(chars.T).view(f"S{len(chars)}").ravel()
-
-    def parse_floats(self, starts: np.ndarray, width: int) -> np.ndarray:
-        """float64 values of the (checked) number tokens starting at ``starts``, correctly
-        rounded: the same values as float(). ``width`` <= _FAST_WIDTH; tokens of
-        ``width`` bytes or more and tokens with an exponent are converted one by one."""
-        chars, length = self.token_matrix(starts, width)
-        rows = np.arange(width)[:, None]
-        inside = rows < length
-        is_dot = inside & (chars == ord("."))
-        has_dot = is_dot.any(axis=0)
-        dot = (rows * is_dot).sum(axis=0)  # position of the (single) dot
-        value = chars - np.uint8(ord("0"))  # digits 0..9; other bytes wrap above 9
-        digit = inside & (value < 10)
-        step = digit * np.uint8(9) + np.uint8(1)  # 10 at digits, 1 (skip) elsewhere
-        value = np.where(digit, value, np.uint8(0))
-        mantissa = value[0].astype(np.float64)
-        for j in range(1, width):  # Horner's rule down the rows
-            mantissa = mantissa * step[j] + value[j]
-        fraction = np.where(has_dot, length - 1 - dot, 0)
-        out = mantissa / _POW10[fraction]
-        out[chars[0] == ord("-")] *= -1
-        # length 0: no space within width bytes, the token is too long for this path
-        slow = (length == 0) | (inside & ((chars | 0x20) == ord("e"))).any(axis=0)
-        for i in np.flatnonzero(slow):  # exponents and long tokens
-            out[i] = float(_TOKEN.match(self.data, int(starts[i])).group())
-        return out
+    def decimals(self, ks: np.ndarray) -> np.ndarray:
+        """float64 values of number fields ``ks``, correctly rounded (the same as
+        float()). Fields of at most _WIDE bytes besides the sign, without exponent, are
+        converted together: their digits spell an integer M and a dot leaves f digits
+        after it; when M <= 2**53, M / 10**f rounds once, exactly as float() does. The
+        others go through float()."""
+        ends = self.ends[ks]
+        first = self.first_bytes[ks]
+        negative = first == ord("-")
+        unsigned = ends - self.starts[ks] - (negative | (first == ord("+")))
+        # the _WIDE bytes ending with each field as (low, high) words, the first byte the
+        # least significant; the low nibbles of the field's lanes but its sign are kept
+        words = self.windows[ends].view("<u8")
+        keep = 2 * np.minimum(unsigned, _WIDE)
+        digits = words & np.take(_LAST_NIBBLES, keep[:, None] + _LOW_HIGH).ravel()
+        dot = ((digits + _TO_HIGH_BIT) & _HIGH) >> np.uint64(7)  # 1 in the lane of "." (14)
+        digits ^= dot * np.uint64(14)
+        after = ~((dot << np.uint64(8)) - np.uint64(1))  # lanes after the dot, in its word
+        dot_low = dot[0::2] != 0
+        after[1::2] |= np.uint64(0) - dot_low  # the high word, after a dot in the low one
+        lanes = np.bitwise_count(after)
+        frac_digits = (lanes[0::2] + lanes[1::2]) >> 3
+        whole = _sixteen_digit_values(digits).astype(np.float64)  # the dot read as a 0 digit
+        fraction = _sixteen_digit_values(digits & after).astype(np.float64)
+        # A digits, dot, B digits: whole = A * 10**(len(B) + 1) + B, all exact below 2**53
+        mantissa = np.where(dot_low | (dot[1::2] != 0), (whole - fraction) / 10 + fraction, whole)
+        values = mantissa / _POW10[frac_digits]
+        np.negative(values, out=values, where=negative)
+        slow = (unsigned > _WIDE) | (whole > 2 ** 53) | self.exponent[ks]
+        for i in np.flatnonzero(slow).tolist():
+            values[i] = float(self.text(int(ks[i])))
+        return values
 
 
-_COUNT_DIGITS = 18  # whole numbers up to 18 digits fit int64
-_SPACES = np.full(max(_FAST_WIDTH, _COUNT_DIGITS + 1) + 2, ord(" "), dtype=np.uint8)
+def _lane_constant(byte: int) -> np.uint64:
+    return np.uint64(int.from_bytes(bytes([byte]) * 8, "little"))
+
+
+_HIGH, _TO_HIGH_BIT = _lane_constant(0x80), _lane_constant(0x80 - 10)
+# _LAST_NIBBLES[2 * n + w]: word w (0 low, 1 high) of the mask of the low nibbles of
+# the last n of _WIDE lanes
+_LAST_NIBBLES = np.array([int.from_bytes(bytes(_WIDE - n) + b"\x0f" * n, "little") >> s & (2 ** 64 - 1)
+                          for n in range(_WIDE + 1) for s in (0, 64)], dtype=np.uint64)
+_LOW_HIGH = np.array([0, 1])
+_POW10 = 10.0 ** np.arange(_WIDE + 1)  # exact in float64
+
+
+def _sixteen_digit_values(digits: np.ndarray) -> np.ndarray:
+    """(2n,) words of one digit 0..9 per byte, the first digit in the lowest byte, a
+    low and a high word per number -> (n,) uint64, the 16-digit integers they spell.
+    Each step joins neighbouring groups: 10 * left + right, then 100 *, then 10**4 *."""
+    v = (digits * np.uint64(10) + (digits >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    v = (v * np.uint64(100) + (v >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    v = (v * np.uint64(10000) + (v >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    return v[0::2] * np.uint64(10 ** 8) + v[1::2]
 
 
 def read_skeleton_file(path: str | os.PathLike) -> SkeletonSequence:
@@ -331,13 +396,11 @@ def read_skeleton_file(path: str | os.PathLike) -> SkeletonSequence:
 
 def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
     """Parse the bytes of a ``.skeleton`` file (see :func:`read_skeleton_file`)."""
-    text = _Text(path, data)
-    starts = text.token_starts()
-    if len(starts) == 0:
+    fields = _Fields(path, data)
+    if len(fields.starts) == 0:
         raise SkeletonFormatError(path, None, "empty file", "the file has no content")
-    lines = _Lines(text, starts)
-    layout = _layout_at_once(text, starts, lines) or _layout_line_by_line(text, starts, lines)
-    xyz = _joint_positions(text, starts, lines.first_token, layout.block_lines)
+    layout = _layout_at_once(fields) or _layout_line_by_line(fields)
+    xyz = _joint_positions(fields, layout.block_lines)
     tracks: dict[str, list[int]] = {}
     for k, body_id in enumerate(layout.body_ids):
         tracks.setdefault(body_id, []).append(k)
@@ -355,28 +418,19 @@ class _LayoutResult:
     block_lines: np.ndarray  # per body: 0-based line of its first joint
 
 
-class _Lines:
-    """Field counts per line."""
-
-    def __init__(self, text: _Text, starts: np.ndarray):
-        self.first_token = np.concatenate(([0], np.searchsorted(starts, text.newlines)))
-        self.counts = np.diff(self.first_token, append=len(starts))  # fields on each line
-        self.last_line = int(np.searchsorted(text.newlines, starts[-1]))  # last with a field
-
-
 _BODY_LINES = 2 + NUM_JOINTS  # body line, joint count, joints
 
 
-def _layout_at_once(text: _Text, starts: np.ndarray, lines: _Lines) -> _LayoutResult | None:
+def _layout_at_once(fields: _Fields) -> _LayoutResult | None:
     """The layout of a well-formed file, found with whole-array operations; None when
     anything is off (the line-by-line walk then names the problem)."""
-    n = lines.last_line + 1
-    counts = lines.counts[:n]
+    n = fields.last_line + 1
+    counts = fields.counts[:n]
     ones = np.flatnonzero(counts == 1)
     if len(ones) == 0 or ones[0] != 0:
         return None
     value = np.full(n, -1, dtype=np.int64)  # whole number alone on a line, else -1
-    value[ones] = text.parse_counts(starts[lines.first_token[ones]])
+    value[ones] = fields.whole_numbers(fields.first[ones])
     num_frames = int(value[0])
     bodies = np.flatnonzero(counts == BODY_FIELDS)  # body lines
     joints = bodies[:, None] + 2 + np.arange(NUM_JOINTS)  # (B, 25) joint lines
@@ -393,25 +447,21 @@ def _layout_at_once(text: _Text, starts: np.ndarray, lines: _Lines) -> _LayoutRe
     if (len(frames) != num_frames or (num_bodies < 0).any()
             or (lines_after != _BODY_LINES * num_bodies).any()):
         return None
-    ids = text.token_texts(starts[lines.first_token[bodies]])
-    if ids is None:
-        return None
-    frame_of_body = np.searchsorted(frames, bodies) - 1
-    order = np.lexsort((ids, frame_of_body))
-    if ((frame_of_body[order][1:] == frame_of_body[order][:-1])
-            & (ids[order][1:] == ids[order][:-1])).any():
+    ids = fields.texts(fields.first[bodies])
+    frame_of_body = (np.searchsorted(frames, bodies) - 1).tolist()
+    if len(set(zip(frame_of_body, ids))) != len(ids):
         return None  # an id twice in one frame
     nonempty = num_bodies > 0
     valid_index = np.cumsum(nonempty) - 1
     return _LayoutResult(num_frames, np.flatnonzero(~nonempty).tolist(),
-                         [i.decode("ascii") for i in ids.tolist()], valid_index[frame_of_body],
+                         [i.decode("ascii") for i in ids], valid_index[frame_of_body],
                          bodies + 2)
 
 
-def _layout_line_by_line(text: _Text, starts: np.ndarray, lines: _Lines) -> _LayoutResult:
+def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
     """The layout, read line by line; raises SkeletonFormatError at the first problem."""
-    path = text.path
-    layout = _Layout(text, starts, lines)
+    path = fields.path
+    layout = _Layout(fields)
     counts, last_line = layout.counts, layout.last_line
     num_frames = layout.count(0, "the frame count")
     line = 1
@@ -458,20 +508,19 @@ class _Layout:
     """Field counts and first fields of each line as Python lists, with precise errors
     for a bad layout."""
 
-    def __init__(self, text: _Text, starts: np.ndarray, lines: _Lines):
-        self.path, self.data = text.path, text.data
-        self.counts = lines.counts.tolist()
-        self.begin = starts[np.minimum(lines.first_token, len(starts) - 1)].tolist()
-        self.end = text.newlines.tolist() + [len(self.data)]  # offset of each line's end
-        self.last_line = lines.last_line
+    def __init__(self, fields: _Fields):
+        self.path, self.fields = fields.path, fields
+        self.counts = fields.counts.tolist()
+        self.first = fields.first.tolist()
+        self.last_line = fields.last_line
 
     def first_field(self, line: int) -> bytes:
-        return self.data[self.begin[line]:self.end[line]].split(None, 1)[0]
+        return self.fields.text(self.first[line])
 
     def count(self, line: int, what: str, frame: int | None = None) -> int:
         """The whole number alone on 0-based ``line``."""
         if line <= self.last_line and self.counts[line] == 1:
-            token = self.data[self.begin[line]:self.end[line]].rstrip()
+            token = self.first_field(line)
             if token.isdigit():
                 return int(token)
         self.fail(line, 1, what, frame)
@@ -495,23 +544,20 @@ class _Layout:
                                   f"{what} must be a whole number, found {token!r}")
 
 
-def _joint_positions(text: _Text, starts, first_token, block_lines) -> np.ndarray:
+def _joint_positions(fields: _Fields, block_lines: np.ndarray) -> np.ndarray:
     """x, y, z of every body's joint lines: (bodies, 25, 3) float32."""
     if not len(block_lines):
         return np.zeros((0, NUM_JOINTS, 3), dtype=np.float32)
     lines = block_lines[:, None] + np.arange(NUM_JOINTS)  # (B, 25)
-    tokens = (first_token[lines][..., None] + np.arange(3)).ravel()  # (B*25*3,)
-    # each x/y/z token is followed by another field, so the gap to it holds the token
-    # and at least one space
-    width = int(min((starts[tokens + 1] - starts[tokens]).max(), _FAST_WIDTH))
-    values = text.parse_floats(starts[tokens], width)
+    ks = (fields.first[lines][..., None] + np.arange(3)).ravel()  # (B*25*3,)
     # float64 -> float32 rounds as the reference's str -> float32 conversion does
     with np.errstate(over="ignore"):
-        values = values.astype(np.float32)
+        values = fields.decimals(ks).astype(np.float32)
     infinite = np.flatnonzero(~np.isfinite(values))
     if len(infinite):
-        pos = int(starts[tokens[infinite[0]]])
-        raise text.fail(pos, f"{text.token_at(pos)!r} is out of the float32 range")
+        k = int(ks[infinite[0]])
+        raise fields.fail(int(fields.starts[k]),
+                          f"{fields.text(k).decode()!r} is out of the float32 range")
     return values.reshape(len(block_lines), NUM_JOINTS, 3)
 
 
