@@ -13,9 +13,9 @@ Two passes keep memory small whatever the dataset size:
    (:mod:`paddlevideo.loader.ntu_raw`) and append each sample (3, F, 25, 2) to a spool
    file of their own in the output folder; the main process keeps only the name, ids,
    frame count and spool place of each sample.
-2. For each benchmark and split, samples are read back from the spools through memory
-   maps, zero-padded to T frames (the longest sample, as in the reference preparation)
-   in a buffer of bounded size, and written to the ``.npy`` one buffer at a time.
+2. For each benchmark and split, the ``.npy`` is created at its full size (zeros,
+   T = the longest sample as in the reference preparation), and the workers copy each
+   sample's frames from the spools into its row, file to file in the kernel.
 
 Every output is written under a temporary name and renamed when complete.
 """
@@ -40,8 +40,8 @@ from .ntu_raw import DATASETS, SINGLE_ACTOR_FILLS, SkeletonFormatError
 LOG_NAME = "prepare_ntu.log"
 SPOOL_PREFIX = ".prepare_ntu.spool."  # + the id of the process that writes it
 SAMPLE_FLOATS_PER_FRAME = 3 * ntu_raw.NUM_JOINTS * 2
-WRITE_CHUNK_BYTES = 32 << 20  # size of the buffer an output file is written from
 FILES_PER_TASK = 8  # files a worker prepares per task
+ROWS_PER_TASK = 64  # output rows a worker writes per task
 
 
 @dataclass
@@ -256,15 +256,29 @@ def _prepare_one(job: tuple[str, str, str, str]):
     return name, (spool.path, spool.append(data), data.shape[1]), report
 
 
-def _results(jobs: list, num_workers: int):
-    """_prepare_one of every job, in order, from ``num_workers`` processes."""
-    if num_workers <= 1 or len(jobs) <= 1:
-        yield from map(_prepare_one, jobs)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(num_workers) as pool:
-        yield from pool.imap(_prepare_one, jobs, chunksize=FILES_PER_TASK)
+class _Workers:
+    """Forked worker processes mapping a function over items in order; with fewer than
+    two workers everything runs in this process."""
+
+    def __init__(self, num_workers: int):
+        self.pool = None
+        if num_workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = context.Pool(num_workers)
+
+    def imap(self, function, items: list, chunksize: int = 1):
+        if self.pool is None or len(items) <= 1:
+            return map(function, items)
+        return self.pool.imap(function, items, chunksize=chunksize)
+
+    def __enter__(self) -> "_Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
 
 
 def _log_report(log: _Log, name: str, report: ntu_raw.DenoiseReport, summary: Summary) -> None:
@@ -309,27 +323,23 @@ def _split_order(entries: list[_Entry], bench: ntu_raw.Benchmark) -> dict[str, l
 
 
 def _write_split(data_path: str, label_path: str, entries: list[_Entry], order: list[int],
-                 max_frames: int) -> None:
+                 max_frames: int, workers: _Workers) -> None:
     """Write one split's (N, 3, T, 25, 2) array and [names, labels] atomically."""
     shape = (len(order), 3, max_frames, ntu_raw.NUM_JOINTS, 2)
     tmp_data, tmp_label = data_path + ".tmp", label_path + ".tmp"
-    spools = {}  # spool file -> its float32 values, memory-mapped
     with open(tmp_data, "wb") as f:
         np.lib.format.write_array_header_1_0(
             f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
                 "fortran_order": False, "shape": shape})
-        per_chunk = max(1, WRITE_CHUNK_BYTES // max(1, int(np.prod(shape[1:])) * 4))
-        buffer = np.zeros((min(per_chunk, len(order)),) + shape[1:], dtype=np.float32)
-        for first in range(0, len(order), per_chunk):
-            chunk = order[first:first + per_chunk]
-            for k, i in enumerate(chunk):
-                e = entries[i]
-                if e.spool not in spools:
-                    spools[e.spool] = np.memmap(e.spool, dtype=np.float32, mode="r")
-                sample = spools[e.spool][e.offset:e.offset + e.frames * SAMPLE_FLOATS_PER_FRAME]
-                buffer[k, :, :e.frames] = sample.reshape(3, e.frames, ntu_raw.NUM_JOINTS, 2)
-                buffer[k, :, e.frames:] = 0
-            f.write(memoryview(buffer[:len(chunk)]).cast("B"))
+        start = f.tell()
+        row_bytes = int(np.prod(shape[1:])) * 4
+        f.truncate(start + len(order) * row_bytes)  # all zeros (a sparse file where possible)
+    tasks = [(tmp_data, start + first * row_bytes, max_frames,
+              [(entries[i].spool, entries[i].offset, entries[i].frames)
+               for i in order[first:first + ROWS_PER_TASK]])
+             for first in range(0, len(order), ROWS_PER_TASK)]
+    for _ in workers.imap(_write_rows, tasks):
+        pass
     with open(tmp_label, "wb") as f:
         pickle.dump([[entries[i].name for i in order], [entries[i].info["label"] for i in order]], f)
     for tmp, final in ((tmp_data, data_path), (tmp_label, label_path)):
@@ -339,6 +349,41 @@ def _write_split(data_path: str, label_path: str, entries: list[_Entry], order: 
         if os.path.exists(final):
             os.remove(final)
         os.replace(tmp, final)
+
+
+def _write_rows(task: tuple[str, int, int, list[tuple[str, int, int]]]) -> None:
+    """Worker task: copy samples (spool, offset, frames) from their spools into
+    consecutive rows of an output file, from byte ``start``; each row holds ``max_frames``
+    frames per channel, the frames after a sample's own stay zero."""
+    path, start, max_frames, samples = task
+    channel_bytes = max_frames * SAMPLE_FLOATS_PER_FRAME // 3 * 4
+    out = os.open(path, os.O_WRONLY)
+    spools: dict[str, int] = {}
+    try:
+        for spool, offset, frames in samples:
+            if spool not in spools:
+                spools[spool] = os.open(spool, os.O_RDONLY)
+            size = frames * SAMPLE_FLOATS_PER_FRAME // 3 * 4  # one channel of the sample
+            for channel in range(3):
+                _copy(spools[spool], out, size, offset * 4 + channel * size,
+                      start + channel * channel_bytes)
+            start += 3 * channel_bytes
+    finally:
+        for fd in [out, *spools.values()]:
+            os.close(fd)
+
+
+def _copy(src: int, dst: int, size: int, src_offset: int, dst_offset: int) -> None:
+    """Copy ``size`` bytes between open files at the given offsets, in the kernel when it
+    can (copy_file_range), otherwise through a buffer."""
+    while size > 0:
+        try:
+            done = os.copy_file_range(src, dst, size, src_offset, dst_offset)
+        except (AttributeError, OSError):  # no copy_file_range here
+            done = os.pwrite(dst, os.pread(src, size, src_offset), dst_offset)
+        if done <= 0:
+            raise OSError(f"could not copy {size} bytes into the output")
+        size, src_offset, dst_offset = size - done, src_offset + done, dst_offset + done
 
 
 def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
@@ -375,20 +420,20 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
                   f"files selected, {num_workers} worker(s), one-actor second slot: {single_actor}")
         for err in bad_names:
             _skip(log, err, summary)
-        entries = _read_all(selected, single_actor, num_workers, out_dir, log, summary, progress)
-        summary.max_frames = max((e.frames for e in entries), default=0)
-
-        start = time.perf_counter()
-        for bench in spec.benchmarks:
-            folder = os.path.join(out_dir, bench.name)
-            os.makedirs(folder, exist_ok=True)
-            summary.samples[bench.name] = {}
-            for split, order in _split_order(entries, bench).items():
-                _write_split(os.path.join(folder, f"{split}_data.npy"),
-                             os.path.join(folder, f"{split}_label.pkl"),
-                             entries, order, summary.max_frames)
-                summary.samples[bench.name][split] = len(order)
-        summary.write_seconds = time.perf_counter() - start
+        with _Workers(num_workers if len(selected) > 1 else 1) as workers:
+            entries = _read_all(selected, single_actor, workers, out_dir, log, summary, progress)
+            summary.max_frames = max((e.frames for e in entries), default=0)
+            start = time.perf_counter()
+            for bench in spec.benchmarks:
+                folder = os.path.join(out_dir, bench.name)
+                os.makedirs(folder, exist_ok=True)
+                summary.samples[bench.name] = {}
+                for split, order in _split_order(entries, bench).items():
+                    _write_split(os.path.join(folder, f"{split}_data.npy"),
+                                 os.path.join(folder, f"{split}_label.pkl"),
+                                 entries, order, summary.max_frames, workers)
+                    summary.samples[bench.name][split] = len(order)
+            summary.write_seconds = time.perf_counter() - start
         for line in summary.lines():
             log.write(line)
     finally:
@@ -400,13 +445,13 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
     return summary
 
 
-def _read_all(selected, single_actor, num_workers, out_dir, log, summary, progress) -> list[_Entry]:
+def _read_all(selected, single_actor, workers, out_dir, log, summary, progress) -> list[_Entry]:
     """Pass 1: prepare every file in workers, which spool the samples; keep small records."""
     start = time.perf_counter()
     entries: list[_Entry] = []
     jobs = [(name, path, single_actor, out_dir) for name, path, _ in selected]
     infos = {name: info for name, _, info in selected}
-    results = _results(jobs, num_workers)  # workers start before the progress bar
+    results = workers.imap(_prepare_one, jobs, FILES_PER_TASK)  # before the progress bar
     for name, place, report in tqdm(results, total=len(jobs), desc="reading .skeleton",
                                     unit="file", disable=not progress, file=sys.stderr):
         summary.files_read += 1

@@ -194,92 +194,96 @@ _FIELD = re.compile(rb"[^ \t\r\n]+")
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _WHITESPACE = b" \t\r\n"
 _WIDE = 16  # fields of up to this many bytes are converted as two 8-byte integers
-_PAD = b" " * _WIDE  # around the bytes, so every field has _WIDE bytes before its end
 
 
 class _Fields:
     """The whitespace-separated fields of a file, after checking that each one is a
     decimal number ``[+-]?(D+.?D*|.D+)([eE][+-]?D+)?`` (D a digit).
 
+    Field k of line j is number ``first[j] + k``. When the only doubled whitespace is
+    CR LF, the gaps between whitespace bytes are used as they are, the empty gap
+    before each LF included (it is no field of its line); otherwise only the gaps
+    holding a field are kept.
+
     Attributes:
         path, data: the file and its bytes.
         starts, ends: (n,) int64 byte offsets of each field (``ends`` exclusive).
         first_bytes: (n,) uint8, the first byte of each field.
-        exponent: (n,) bool, fields written with an exponent mark (few, if any).
+        exponent: (n,) bool, fields written with an exponent mark, or None without any.
         counts: (lines,) int64 fields on each line; ``first``: (lines,) index of its
-            first field (of the next field for an empty line).
-        last_line: 0-based index of the last line holding a field.
+            first field.
+        last_line: 0-based index of the last line holding a field (-1: none).
     """
 
     def __init__(self, path: str, data: bytes):
         self.path, self.data = path, data
-        padded = _PAD + data + _PAD
-        # bytes[j + _WIDE] is byte j of the file; windows[j] holds the _WIDE bytes before j
-        self.bytes = np.frombuffer(padded, dtype=np.uint8)
-        self.windows = np.ndarray((len(data) + _WIDE + 1,), dtype=f"V{_WIDE}",
-                                  buffer=padded, strides=(1,))
         marks = data.translate(None, b"0123456789")  # signs, dots, exponents, whitespace
         exponents = marks.translate(None, b"+-." + _WHITESPACE)
         if exponents.translate(None, b"eE"):
             raise self._first_bad_field()
-        buf = self.bytes[_WIDE:_WIDE + len(data)]
-        separators = np.flatnonzero(buf <= ord(" "))  # space, tab, CR, LF: the others are gone
-        # fields lie between bounds that are not neighbours; the end of the file bounds
-        # the last field unless whitespace does
+        self.bytes = buf = np.frombuffer(data or b" ", dtype=np.uint8)
+        separators = np.flatnonzero(buf[:len(data)] <= ord(" "))  # space, tab, CR, LF
+        # gaps between whitespace bytes, and after the last one unless it ends the file
         closed = len(separators) and separators[-1] == len(data) - 1
         bounds = np.concatenate(([-1], separators) if closed else ([-1], separators, [len(data)]))
-        is_field = np.diff(bounds) > 1
-        starts = bounds[:-1] + 1
-        after = self.bytes[_WIDE:][starts]  # first byte of the field after a bound
-        before = self.bytes[_WIDE - 1:][bounds[1:]]  # last byte of the field before a bound
-        newlines = np.flatnonzero(buf[separators] == ord("\n"))
-        if is_field.all():  # one whitespace byte after each field
-            self.starts, self.ends, self.first_bytes = starts, bounds[1:], after
-            line_ends = newlines + 1  # fields before the end of each line
-        else:
-            self.starts, self.ends = starts[is_field], bounds[1:][is_field]
-            self.first_bytes = after[is_field]
-            line_ends = np.cumsum(is_field)[newlines]
-        num_fields = len(self.starts)
-        self.first = np.concatenate(([0], line_ends))
-        self.counts = np.diff(self.first, append=num_fields)
-        self.last_line = int(np.count_nonzero(line_ends < num_fields)) if num_fields else -1
-        self.exponent = np.zeros(num_fields, dtype=bool)
+        starts, ends = bounds[:-1] + 1, bounds[1:]
+        is_field = ends > starts
+        first_bytes = np.take(buf, starts, mode="clip")  # (only an empty gap can be past the end)
+        exponent = None
         if exponents:
-            self.exponent[self._exponent_fields()] = True
-        if not self._all_numbers(np.frombuffer(marks, dtype=np.uint8), before, after, is_field):
+            exponent = np.zeros(len(starts), dtype=bool)
+            exponent[np.searchsorted(ends, self._exponent_marks(), side="right")] = True
+        self.starts, self.ends, self.first_bytes, self.exponent = starts, ends, first_bytes, exponent
+        if not self._all_numbers(np.frombuffer(marks, dtype=np.uint8), is_field):
             raise self._first_bad_field()
+        newlines = np.flatnonzero(buf[separators] == ord("\n"))  # the gap ending each line
+        num_fields = np.count_nonzero(is_field)
+        empty_at_end = ~is_field[newlines]
+        if np.count_nonzero(empty_at_end) == len(is_field) - num_fields:
+            line_ends = newlines + 1  # gaps up to the end of each line
+            self.counts = np.diff(line_ends, prepend=0) - empty_at_end
+        else:  # doubled or leading whitespace: keep the gaps holding a field
+            fields_before = np.cumsum(is_field)
+            line_ends = fields_before[newlines]
+            self.counts = np.diff(line_ends, prepend=0)
+            self.starts, self.ends, self.first_bytes = starts[is_field], ends[is_field], first_bytes[is_field]
+            self.exponent = exponent[is_field] if exponent is not None else None
+        # the last line, after the last newline
+        self.first = np.concatenate(([0], line_ends))
+        self.counts = np.append(self.counts, num_fields - (self.counts.sum() if len(line_ends) else 0))
+        self.last_line = int(np.flatnonzero(self.counts)[-1]) if num_fields else -1
 
-    def _exponent_fields(self) -> np.ndarray:
-        """Indices of the fields holding an 'e' or 'E'."""
+    def _exponent_marks(self) -> list[int]:
+        """Offsets of the bytes 'e' and 'E'."""
         where = []
         for mark in b"eE":
             at = self.data.find(mark)
             while at >= 0:
                 where.append(at)
                 at = self.data.find(mark, at + 1)
-        return np.searchsorted(self.ends, where, side="right")
+        return where
 
-    def _all_numbers(self, marks: np.ndarray, before: np.ndarray, after: np.ndarray,
-                     is_field: np.ndarray) -> bool:
+    def _all_numbers(self, marks: np.ndarray, is_field: np.ndarray) -> bool:
         """Whether every field is a decimal number, given ``marks``, the bytes of the
-        file without its digits, and the bytes ``before`` and ``after`` each bound of a
-        field (``is_field``: a field lies there). A field without exponent is one when
-        (1) a sign can only be its first byte, (2) it holds at most one dot, (3) it ends
-        with a digit, or with a dot after a digit. Without digits, two dots of one field
-        touch, which checks (2); (1) compares the number of signs in the file with those
-        that start a field. Fields with an exponent are matched one by one."""
+        file without its digits. A field without exponent is one when (1) a sign can
+        only be its first byte, (2) it holds at most one dot, (3) it ends with a digit,
+        or with a dot after a digit. Without digits, two dots of one field touch, which
+        checks (2); (1) compares the number of signs in the file with those that start
+        a field. Fields with an exponent are matched one by one."""
         dots = marks == ord(".")
         if (dots[1:] & dots[:-1]).any():
             return False
-        odd_end = np.flatnonzero(((before - np.uint8(ord("0"))) > 9) & is_field)
+        last = self.bytes[self.ends - 1]  # (for an empty gap: whitespace, or the last byte)
+        odd_end = np.flatnonzero(((last - np.uint8(ord("0"))) > 9) & is_field)
         if len(odd_end):  # only "<digit>." may end otherwise
-            dot_end = self.bytes[_WIDE - 2:][self.ends[np.cumsum(is_field)[odd_end] - 1]]
-            if not ((before[odd_end] == ord(".")) & ((dot_end - np.uint8(ord("0"))) < 10)).all():
+            ends, starts = self.ends[odd_end], self.starts[odd_end]
+            before = self.bytes[np.maximum(ends - 2, starts)] - np.uint8(ord("0"))
+            if not ((last[odd_end] == ord(".")) & (before < 10) & (ends - starts > 1)).all():
                 return False
+        first = self.first_bytes
         num_signs = np.count_nonzero((marks == ord("+")) | (marks == ord("-")))
-        num_signs -= np.count_nonzero((after == ord("+")) | (after == ord("-")))
-        for field in self.texts(np.flatnonzero(self.exponent)):
+        num_signs -= np.count_nonzero(((first == ord("+")) | (first == ord("-"))) & is_field)
+        for field in self.texts(np.flatnonzero(self.exponent)) if self.exponent is not None else ():
             if not _NUMBER.fullmatch(field):
                 return False
             num_signs -= field.count(b"+", 1) + field.count(b"-", 1)
@@ -314,11 +318,11 @@ class _Fields:
         """int64 values of fields ``ks`` made of digits only; -1 for any other field."""
         ends = self.ends[ks]
         length = ends - self.starts[ks]
-        last = self.bytes[_WIDE - 1:][ends] - np.uint8(ord("0"))
-        first = self.first_bytes[ks] - np.uint8(ord("0"))
-        values = np.where((length == 1) & (last < 10), last.astype(np.int64), -1)  # the usual counts
-        two = (length == 2) & (first < 10) & (last < 10)
-        values[two] = first[two].astype(np.int64) * 10 + last[two]
+        last = (self.bytes[ends - 1] - np.uint8(ord("0"))).astype(np.int64)
+        first = (self.first_bytes[ks] - np.uint8(ord("0"))).astype(np.int64)
+        # one or two digits, the usual counts; -1 for anything else
+        values = np.where(length == 1, last, first * 10 + last)
+        values[(last > 9) | (first > 9) | (length > 2)] = -1
         for i in np.flatnonzero(length > 2).tolist():
             text = self.text(int(ks[i]))
             values[i] = int(text) if text.isdigit() else -1
@@ -327,35 +331,50 @@ class _Fields:
     def decimals(self, ks: np.ndarray) -> np.ndarray:
         """float64 values of number fields ``ks``, correctly rounded (the same as
         float()). Fields of at most _WIDE bytes besides the sign, without exponent, are
-        converted together: their digits spell an integer M and a dot leaves f digits
-        after it; when M <= 2**53, M / 10**f rounds once, exactly as float() does. The
-        others go through float()."""
+        converted together: their digits spell an integer M and f digits follow the
+        dot; when M < 2**53, M / 10**f rounds once, exactly as float() does. The others
+        go through float()."""
         ends = self.ends[ks]
         first = self.first_bytes[ks]
         negative = first == ord("-")
         unsigned = ends - self.starts[ks] - (negative | (first == ord("+")))
         # the _WIDE bytes ending with each field as (low, high) words, the first byte the
-        # least significant; the low nibbles of the field's lanes but its sign are kept
-        words = self.windows[ends].view("<u8")
-        keep = 2 * np.minimum(unsigned, _WIDE)
-        digits = words & np.take(_LAST_NIBBLES, keep[:, None] + _LOW_HIGH).ravel()
-        dot = ((digits + _TO_HIGH_BIT) & _HIGH) >> np.uint64(7)  # 1 in the lane of "." (14)
+        # least significant; shifting out the lanes before the field (and its sign)
+        # and keeping low nibbles leaves digits 0..9 and the dot as 14
+        cleared = 8 * (_WIDE - np.minimum(unsigned, _WIDE))
+        shifts = np.empty((len(ks), 2), dtype=np.uint64)
+        shifts[:, 0], shifts[:, 1] = cleared, np.maximum(cleared - 64, 0)
+        shifts = shifts.ravel()
+        words = self.windows[np.maximum(ends - _WIDE, 0)].view("<u8")
+        digits = ((words >> shifts) << shifts) & _LOW_NIBBLES
+        dot = ((digits + _TO_HIGH_BIT) & _HIGH) >> np.uint64(7)  # 1 in the lane of the dot
         digits ^= dot * np.uint64(14)
-        after = ~((dot << np.uint64(8)) - np.uint64(1))  # lanes after the dot, in its word
-        dot_low = dot[0::2] != 0
-        after[1::2] |= np.uint64(0) - dot_low  # the high word, after a dot in the low one
+        whole = _sixteen_digit_values(digits)  # the dot read as a 0 digit: 10 * A + B
+        # f lanes after the dot (16 without a dot): above it in its word, and the whole
+        # high word when the dot is in the low word
+        after = ~((dot << np.uint64(8)) - np.uint64(1))
+        no_dot = dot == 0
+        after[1::2] |= np.uint64(0) - no_dot[1::2]
+        after[0::2] |= np.uint64(0) - (no_dot[0::2] & no_dot[1::2])
         lanes = np.bitwise_count(after)
         frac_digits = (lanes[0::2] + lanes[1::2]) >> 3
-        whole = _sixteen_digit_values(digits).astype(np.float64)  # the dot read as a 0 digit
-        fraction = _sixteen_digit_values(digits & after).astype(np.float64)
-        # A digits, dot, B digits: whole = A * 10**(len(B) + 1) + B, all exact below 2**53
-        mantissa = np.where(dot_low | (dot[1::2] != 0), (whole - fraction) / 10 + fraction, whole)
-        values = mantissa / _POW10[frac_digits]
-        np.negative(values, out=values, where=negative)
-        slow = (unsigned > _WIDE) | (whole > 2 ** 53) | self.exponent[ks]
+        # A digits, dot, B of f digits: whole = A * 10**(f + 1) + B, and the wanted
+        # integer A * 10**f + B is whole - 9 * A * 10**f (exact below 2**53)
+        scale = _POW10[frac_digits]
+        mantissa = whole - 9 * np.floor(whole / (10 * scale)) * scale
+        values = mantissa / _SIGNED_POW10[(frac_digits & 15) + 16 * negative]
+        slow = (unsigned > _WIDE) | (whole >= 2 ** 53) | (ends < _WIDE)
+        if self.exponent is not None:
+            slow |= self.exponent[ks]
         for i in np.flatnonzero(slow).tolist():
             values[i] = float(self.text(int(ks[i])))
         return values
+
+    @property
+    def windows(self) -> np.ndarray:
+        """windows[j]: the _WIDE bytes from offset j."""
+        data = self.data if len(self.data) >= _WIDE else self.data.ljust(_WIDE)
+        return np.ndarray((len(data) - _WIDE + 1,), dtype=f"V{_WIDE}", buffer=data, strides=(1,))
 
 
 def _lane_constant(byte: int) -> np.uint64:
@@ -363,22 +382,20 @@ def _lane_constant(byte: int) -> np.uint64:
 
 
 _HIGH, _TO_HIGH_BIT = _lane_constant(0x80), _lane_constant(0x80 - 10)
-# _LAST_NIBBLES[2 * n + w]: word w (0 low, 1 high) of the mask of the low nibbles of
-# the last n of _WIDE lanes
-_LAST_NIBBLES = np.array([int.from_bytes(bytes(_WIDE - n) + b"\x0f" * n, "little") >> s & (2 ** 64 - 1)
-                          for n in range(_WIDE + 1) for s in (0, 64)], dtype=np.uint64)
-_LOW_HIGH = np.array([0, 1])
+_LOW_NIBBLES = _lane_constant(0x0F)
 _POW10 = 10.0 ** np.arange(_WIDE + 1)  # exact in float64
+_SIGNED_POW10 = np.concatenate((_POW10[:16], -_POW10[:16]))  # [16 + f]: -10**f
 
 
 def _sixteen_digit_values(digits: np.ndarray) -> np.ndarray:
     """(2n,) words of one digit 0..9 per byte, the first digit in the lowest byte, a
-    low and a high word per number -> (n,) uint64, the 16-digit integers they spell.
-    Each step joins neighbouring groups: 10 * left + right, then 100 *, then 10**4 *."""
+    low and a high word per number -> (n,) float64, the 16-digit integers they spell
+    (exact below 2**53). Each step joins neighbouring groups: 10 * left + right, then
+    100 *, then 10**4 *."""
     v = (digits * np.uint64(10) + (digits >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
     v = (v * np.uint64(100) + (v >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
-    v = (v * np.uint64(10000) + (v >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    return v[0::2] * np.uint64(10 ** 8) + v[1::2]
+    v = ((v * np.uint64(10000) + (v >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.float64)
+    return v[0::2] * 1e8 + v[1::2]
 
 
 def read_skeleton_file(path: str | os.PathLike) -> SkeletonSequence:
@@ -596,7 +613,7 @@ def select_actors(seq: SkeletonSequence) -> tuple[np.ndarray, DenoiseReport]:
         report.num_actors = 1
         return bodies[0].joints[:, None].copy(), report  # (F, 1, 25, 3)
 
-    motion = {b.body_id: b.motion for b in bodies}
+    motion: dict[str, np.float32] = {}  # of the bodies that stay, when needed
     kept = []
     for body in bodies:
         if body.length <= LENGTH_MAX_NOISE:
@@ -619,14 +636,14 @@ def select_actors(seq: SkeletonSequence) -> tuple[np.ndarray, DenoiseReport]:
                 kept.remove(body)
                 report.removed_by_spread.append((body.body_id, rate))
             else:
-                motion[body.body_id] = min(motion[body.body_id], _motion(body.joints[~noisy]))
+                motion[body.body_id] = min(body.motion, _motion(body.joints[~noisy]))
 
     if len(kept) == 1:
         actors = np.zeros((num_frames, 1, NUM_JOINTS, 3), dtype=np.float32)
         body = kept[0]
         actors[body.start:body.end + 1, 0] = body.joints
     else:
-        kept.sort(key=lambda b: motion[b.body_id], reverse=True)
+        kept.sort(key=lambda b: motion[b.body_id] if b.body_id in motion else b.motion, reverse=True)
         actors = np.zeros((num_frames, 2, NUM_JOINTS, 3), dtype=np.float32)
         first = kept[0]
         actors[first.start:first.end + 1, 0] = first.joints
@@ -676,10 +693,12 @@ def to_paddlevideo_layout(actors: np.ndarray, single_actor: str = "zeros") -> np
     (``single_actor="copy"``, as CTR-GCN's NTU-120 preparation does)."""
     if single_actor not in SINGLE_ACTOR_FILLS:
         raise ValueError(f"single_actor must be one of {SINGLE_ACTOR_FILLS}, got {single_actor!r}")
-    if actors.shape[1] == 1:
-        second = actors if single_actor == "copy" else np.zeros_like(actors)
-        actors = np.concatenate([actors, second], axis=1)
-    return np.ascontiguousarray(actors.transpose(3, 0, 2, 1), dtype=np.float32)  # (3, F, 25, 2)
+    num_frames, num_actors = actors.shape[:2]
+    out = np.zeros((3, num_frames, NUM_JOINTS, 2), dtype=np.float32)
+    out[..., :num_actors] = actors.transpose(3, 0, 2, 1)  # (3, F, 25, M)
+    if num_actors == 1 and single_actor == "copy":
+        out[..., 1] = out[..., 0]
+    return out
 
 
 def prepare_sequence(seq: SkeletonSequence, single_actor: str = "zeros"
