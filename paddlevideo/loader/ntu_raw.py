@@ -222,13 +222,13 @@ class _Fields:
         if exponents.translate(None, b"eE"):
             raise self._first_bad_field()
         self.bytes = buf = np.frombuffer(data or b" ", dtype=np.uint8)
-        separators = np.flatnonzero(buf[:len(data)] <= ord(" "))  # space, tab, CR, LF
+        separators = (buf[:len(data)] <= ord(" ")).nonzero()[0]  # space, tab, CR, LF
         # gaps between whitespace bytes, and after the last one unless it ends the file
         closed = len(separators) and separators[-1] == len(data) - 1
         bounds = np.concatenate(([-1], separators) if closed else ([-1], separators, [len(data)]))
         starts, ends = bounds[:-1] + 1, bounds[1:]
         is_field = ends > starts
-        first_bytes = np.take(buf, starts, mode="clip")  # (only an empty gap can be past the end)
+        first_bytes = buf.take(starts, mode="clip")  # (only an empty gap can be past the end)
         exponent = None
         if exponents:
             exponent = np.zeros(len(starts), dtype=bool)
@@ -236,22 +236,22 @@ class _Fields:
         self.starts, self.ends, self.first_bytes, self.exponent = starts, ends, first_bytes, exponent
         if not self._all_numbers(np.frombuffer(marks, dtype=np.uint8), is_field):
             raise self._first_bad_field()
-        newlines = np.flatnonzero(buf[separators] == ord("\n"))  # the gap ending each line
+        newlines = (buf[separators] == ord("\n")).nonzero()[0]  # the gap ending each line
         num_fields = np.count_nonzero(is_field)
         empty_at_end = ~is_field[newlines]
         if np.count_nonzero(empty_at_end) == len(is_field) - num_fields:
             line_ends = newlines + 1  # gaps up to the end of each line
-            self.counts = np.diff(line_ends, prepend=0) - empty_at_end
+            self.counts = np.subtract(line_ends, np.concatenate(([0], line_ends[:-1]))) - empty_at_end
         else:  # doubled or leading whitespace: keep the gaps holding a field
             fields_before = np.cumsum(is_field)
             line_ends = fields_before[newlines]
-            self.counts = np.diff(line_ends, prepend=0)
+            self.counts = np.subtract(line_ends, np.concatenate(([0], line_ends[:-1])))
             self.starts, self.ends, self.first_bytes = starts[is_field], ends[is_field], first_bytes[is_field]
             self.exponent = exponent[is_field] if exponent is not None else None
         # the last line, after the last newline
         self.first = np.concatenate(([0], line_ends))
         self.counts = np.append(self.counts, num_fields - (self.counts.sum() if len(line_ends) else 0))
-        self.last_line = int(np.flatnonzero(self.counts)[-1]) if num_fields else -1
+        self.last_line = int(self.counts.nonzero()[0][-1]) if num_fields else -1
 
     def _exponent_marks(self) -> list[int]:
         """Offsets of the bytes 'e' and 'E'."""
@@ -274,7 +274,7 @@ class _Fields:
         if (dots[1:] & dots[:-1]).any():
             return False
         last = self.bytes[self.ends - 1]  # (for an empty gap: whitespace, or the last byte)
-        odd_end = np.flatnonzero(((last - np.uint8(ord("0"))) > 9) & is_field)
+        odd_end = (((last - np.uint8(ord("0"))) > 9) & is_field).nonzero()[0]
         if len(odd_end):  # only "<digit>." may end otherwise
             ends, starts = self.ends[odd_end], self.starts[odd_end]
             before = self.bytes[np.maximum(ends - 2, starts)] - np.uint8(ord("0"))
@@ -418,11 +418,19 @@ def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
         raise SkeletonFormatError(path, None, "empty file", "the file has no content")
     layout = _layout_at_once(fields) or _layout_line_by_line(fields)
     xyz = _joint_positions(fields, layout.block_lines)
-    tracks: dict[str, list[int]] = {}
-    for k, body_id in enumerate(layout.body_ids):
-        tracks.setdefault(body_id, []).append(k)
-    bodies = {body_id: BodyTrack(body_id, int(layout.body_frames[ks[0]]), xyz[ks])
-              for body_id, ks in tracks.items()}
+    ids = layout.body_ids
+    if len(set(ids)) == 1:  # one body in every non-empty frame
+        tracks = {ids[0]: slice(None)}
+    else:
+        tracks = {}
+        for k, body_id in enumerate(ids):
+            tracks.setdefault(body_id, []).append(k)
+    starts = layout.body_frames.tolist()
+    bodies = {}
+    for body_id, ks in tracks.items():
+        name = body_id.decode("ascii")
+        first = ks[0] if isinstance(ks, list) else 0
+        bodies[name] = BodyTrack(name, starts[first], xyz[ks])
     return SkeletonSequence(path, layout.num_frames, layout.dropped, bodies)
 
 
@@ -430,12 +438,13 @@ def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
 class _LayoutResult:
     num_frames: int
     dropped: list[int]  # 0-based frames without bodies
-    body_ids: list[str]  # per body, in file order
+    body_ids: list[bytes]  # per body, in file order
     body_frames: np.ndarray  # per body: index of its frame among the non-empty frames
     block_lines: np.ndarray  # per body: 0-based line of its first joint
 
 
 _BODY_LINES = 2 + NUM_JOINTS  # body line, joint count, joints
+_JOINT_LINES = 2 + np.arange(NUM_JOINTS)  # after a body line
 
 
 def _layout_at_once(fields: _Fields) -> _LayoutResult | None:
@@ -443,36 +452,36 @@ def _layout_at_once(fields: _Fields) -> _LayoutResult | None:
     anything is off (the line-by-line walk then names the problem)."""
     n = fields.last_line + 1
     counts = fields.counts[:n]
-    ones = np.flatnonzero(counts == 1)
+    ones = (counts == 1).nonzero()[0]
     if len(ones) == 0 or ones[0] != 0:
         return None
     value = np.full(n, -1, dtype=np.int64)  # whole number alone on a line, else -1
     value[ones] = fields.whole_numbers(fields.first[ones])
     num_frames = int(value[0])
-    bodies = np.flatnonzero(counts == BODY_FIELDS)  # body lines
-    joints = bodies[:, None] + 2 + np.arange(NUM_JOINTS)  # (B, 25) joint lines
-    if len(bodies) and (bodies[-1] + _BODY_LINES > n or (np.diff(bodies) < _BODY_LINES).any()
-                        or (value[bodies + 1] != NUM_JOINTS).any()
-                        or (counts[joints] != JOINT_FIELDS).any()):
+    bodies = (counts == BODY_FIELDS).nonzero()[0]  # body lines
+    joints = bodies[:, None] + _JOINT_LINES  # (B, 25) joint lines
+    if len(bodies) and (bodies[-1] + _BODY_LINES > n
+                        or not (bodies[1:] - bodies[:-1] >= _BODY_LINES).all()
+                        or not (value[bodies + 1] == NUM_JOINTS).all()
+                        or not (counts[joints] == JOINT_FIELDS).all()):
         return None
     covered = np.zeros(n, dtype=bool)
     covered[bodies] = covered[bodies + 1] = True
     covered[joints] = True
-    frames = np.flatnonzero(~covered)[1:]  # body-count lines; line 0 is the frame count
+    frames = (~covered).nonzero()[0][1:]  # body-count lines; line 0 is the frame count
     num_bodies = value[frames]
-    lines_after = np.append(frames[1:], n) - frames - 1
-    if (len(frames) != num_frames or (num_bodies < 0).any()
-            or (lines_after != _BODY_LINES * num_bodies).any()):
+    lines_after = np.concatenate((frames[1:], [n])) - frames - 1
+    if (len(frames) != num_frames or not (num_bodies >= 0).all()
+            or not (lines_after == _BODY_LINES * num_bodies).all()):
         return None
     ids = fields.texts(fields.first[bodies])
-    frame_of_body = (np.searchsorted(frames, bodies) - 1).tolist()
-    if len(set(zip(frame_of_body, ids))) != len(ids):
+    frame_of_body = frames.searchsorted(bodies) - 1
+    if len(set(zip(frame_of_body.tolist(), ids))) != len(ids):
         return None  # an id twice in one frame
     nonempty = num_bodies > 0
-    valid_index = np.cumsum(nonempty) - 1
-    return _LayoutResult(num_frames, np.flatnonzero(~nonempty).tolist(),
-                         [i.decode("ascii") for i in ids], valid_index[frame_of_body],
-                         bodies + 2)
+    valid_index = nonempty.cumsum() - 1
+    return _LayoutResult(num_frames, (~nonempty).nonzero()[0].tolist(), ids,
+                         valid_index[frame_of_body], bodies + 2)
 
 
 def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
@@ -483,7 +492,7 @@ def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
     num_frames = layout.count(0, "the frame count")
     line = 1
     dropped: list[int] = []
-    body_ids: list[str] = []
+    body_ids: list[bytes] = []
     body_frames: list[int] = []
     block_lines: list[int] = []
     for frame in range(num_frames):
@@ -495,7 +504,7 @@ def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
         for _ in range(num_bodies):
             if line > last_line or counts[line] != BODY_FIELDS:
                 layout.fail(line, BODY_FIELDS, "a body line", frame)
-            body_ids.append(layout.first_field(line).decode("ascii"))
+            body_ids.append(layout.first_field(line))
             num_joints = layout.count(line + 1, "the joint count", frame)
             if num_joints != NUM_JOINTS:
                 raise SkeletonFormatError(path, line + 2, "bad joint count",
@@ -511,7 +520,8 @@ def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
             if body_id in in_frame[:k]:
                 raise SkeletonFormatError(path, line - _BODY_LINES * (num_bodies - k) + 1,
                                           "duplicate body id",
-                                          f"body id {body_id} appears twice in frame {frame + 1}")
+                                          f"body id {body_id.decode()} appears twice in frame "
+                                          f"{frame + 1}")
     if line <= last_line:
         while counts[line] == 0:
             line += 1
