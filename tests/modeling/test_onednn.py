@@ -1,0 +1,93 @@
+"""Exported backbones compute the dynamic graph's logits in every Paddle Inference CPU mode.
+
+Paddle Inference (Paddle 3.3.1) runs oneDNN kernels by default, and its oneDNN 4-D matmul
+miscomputes CTR-GC's aggregation when the features come straight from a convolution (max
+logit error about 3 on CTRGCN); paddlevideo/modeling/backbones/units.py computes it in a form
+oneDNN gets right. Each registered backbone is exported and run with oneDNN on and off, 1 and
+2 threads, batch 1 and 16, against the dynamic graph (max |logit difference| <= 1e-4).
+With the upstream formulation (``use_reference_ops``) the oneDNN path of every backbone here
+misses by 0.9-2.7 at T=16, so these tests catch the fault coming back.
+"""
+import numpy as np
+import paddle
+import pytest
+
+from conftest import shared_path
+from paddlevideo.inference import PredictorOptions, create_predictor, export_paddle
+from paddlevideo.modeling import build_model
+from paddlevideo.modeling.registry import BACKBONES
+
+ATOL = 1e-4
+MODES = [(onednn, threads) for onednn in (True, False) for threads in (1, 2)]
+
+
+def recognizer(backbone: str, num_classes: int = 60):
+    """The backbone at its default width with a CTRGCNHead (in_channels = its base_channel)."""
+    base = BACKBONES.get(backbone)().out_channels // 4
+    return build_model({"framework": "RecognizerGCN", "backbone": {"name": backbone},
+                        "head": {"name": "CTRGCNHead", "num_classes": num_classes, "in_channels": base}})
+
+
+def with_trained_like_weights(model, T: int, seed: int = 0):
+    """Make the constant-initialised parameters (biases, alpha, BN affine) random and set every
+    BN's running statistics to those of one random batch, so logits have a trained model's
+    scale (a few units) and every term of the computation matters."""
+    rng = np.random.RandomState(seed)
+    for param in model.parameters():
+        value = param.numpy()
+        if np.ptp(value) == 0:
+            param.set_value(value + rng.normal(0.0, 0.2, value.shape).astype("float32"))
+    norms = [layer for layer in model.sublayers() if isinstance(layer, (paddle.nn.BatchNorm1D, paddle.nn.BatchNorm2D))]
+    for layer in norms:
+        layer._momentum = 0.0  # running statistics := this batch's statistics
+    model.train()
+    with paddle.no_grad():
+        model([paddle.to_tensor(rng.randn(8, 3, T, 25, 2).astype("float32"))], mode="infer")
+    for layer in norms:
+        layer._momentum = 0.9
+    model.eval()
+    return model
+
+
+def check_modes(model, T: int, out_dir: str, name: str, modes=MODES) -> None:
+    """Export ``model`` for T frames and compare each (oneDNN, threads) predictor at batch 1 and
+    16 with the dynamic graph."""
+    exported = export_paddle(model, (3, T, 25, 2), out_dir, name)
+    rng = np.random.RandomState(1)
+    inputs = {batch: rng.randn(batch, 3, T, 25, 2).astype("float32") for batch in (1, 16)}
+    with paddle.no_grad():
+        want = {batch: model([paddle.to_tensor(x)], mode="infer").numpy() for batch, x in inputs.items()}
+    assert 1.0 < np.abs(want[16]).max() < 100.0  # a trained model's scale, so ATOL is meaningful
+    for onednn, threads in modes:
+        predictor = create_predictor(exported.model_file, exported.params_file,
+                                     PredictorOptions(enable_mkldnn=onednn, cpu_threads=threads))
+        for batch, x in inputs.items():
+            diff = float(np.abs(predictor.run(x) - want[batch]).max())
+            assert diff <= ATOL, f"{name}: oneDNN {'on' if onednn else 'off'}, {threads} threads, batch {batch}: " \
+                                 f"max |logit difference| {diff:.3g} > {ATOL}"
+
+
+@pytest.mark.parametrize("backbone", BACKBONES.names())
+def test_exported_backbone_matches_the_dynamic_graph_in_every_mode(backbone, tmp_path):
+    paddle.seed(0)
+    model = with_trained_like_weights(recognizer(backbone), T=16)
+    check_modes(model, 16, str(tmp_path), backbone)
+
+
+def test_ctrgcn_with_paddlevideo_weights_at_the_ntu_shape(tmp_path):
+    """The case where oneDNN went wrong first: PaddleVideo's CTRGCN weights and the NTU input shape
+    (N, 3, 64, 25, 2); the exported model must give upstream PaddleVideo's own logits, with oneDNN
+    at 2 threads (the default) and without at 1 thread (the fallback), at batch 1 and 2."""
+    weights = shared_path("fixtures", "ctrgcn_paddlevideo_parity.pdparams")
+    io = np.load(shared_path("fixtures", "ctrgcn_paddlevideo_parity_io.npz"))
+    model = recognizer("CTRGCN")
+    missing, unexpected = model.set_state_dict(paddle.load(weights))
+    assert not missing and not unexpected
+    model.eval()
+    exported = export_paddle(model, (3, 64, 25, 2), str(tmp_path), "CTRGCN")
+    for onednn, threads in ((True, 2), (False, 1)):
+        predictor = create_predictor(exported.model_file, exported.params_file,
+                                     PredictorOptions(enable_mkldnn=onednn, cpu_threads=threads))
+        for batch in (1, 2):
+            diff = float(np.abs(predictor.run(io["x"][:batch]) - io["logits"][:batch]).max())
+            assert diff <= ATOL, f"oneDNN {'on' if onednn else 'off'}, batch {batch}: {diff:.3g} > {ATOL}"
