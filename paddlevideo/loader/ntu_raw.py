@@ -212,6 +212,7 @@ class _Fields:
         exponent: (n,) bool, fields written with an exponent mark, or None without any.
         counts: (lines,) int64 fields on each line; ``first``: (lines,) index of its
             first field.
+        newline_offsets: (lines - 1,) int64 byte offset of each LF.
         last_line: 0-based index of the last line holding a field (-1: none).
     """
 
@@ -237,6 +238,7 @@ class _Fields:
         if not self._all_numbers(np.frombuffer(marks, dtype=np.uint8), is_field):
             raise self._first_bad_field()
         newlines = (buf[separators] == ord("\n")).nonzero()[0]  # the gap ending each line
+        self.newline_offsets = separators[newlines]
         num_fields = np.count_nonzero(is_field)
         empty_at_end = ~is_field[newlines]
         if np.count_nonzero(empty_at_end) == len(is_field) - num_fields:
@@ -414,24 +416,58 @@ def read_skeleton_file(path: str | os.PathLike) -> SkeletonSequence:
 def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
     """Parse the bytes of a ``.skeleton`` file (see :func:`read_skeleton_file`)."""
     fields = _Fields(path, data)
-    if len(fields.starts) == 0:
+    if fields.last_line < 0:
         raise SkeletonFormatError(path, None, "empty file", "the file has no content")
-    layout = _layout_at_once(fields) or _layout_line_by_line(fields)
-    xyz = _joint_positions(fields, layout.block_lines)
-    ids = layout.body_ids
-    if len(set(ids)) == 1:  # one body in every non-empty frame
-        tracks = {ids[0]: slice(None)}
-    else:
-        tracks = {}
-        for k, body_id in enumerate(ids):
-            tracks.setdefault(body_id, []).append(k)
-    starts = layout.body_frames.tolist()
-    bodies = {}
-    for body_id, ks in tracks.items():
-        name = body_id.decode("ascii")
-        first = ks[0] if isinstance(ks, list) else 0
-        bodies[name] = BodyTrack(name, starts[first], xyz[ks])
-    return SkeletonSequence(path, layout.num_frames, layout.dropped, bodies)
+    layouts = _layouts_at_once(fields, np.zeros(1, dtype=np.int64))
+    return _sequences(fields, layouts or [_layout_line_by_line(fields)], [path])[0]
+
+
+def parse_skeleton_texts(items: list[tuple[bytes, str]]) -> list:
+    """Parse several files: for each (bytes, path), what :func:`parse_skeleton_text`
+    returns, or the SkeletonFormatError it raises.
+
+    Well-formed files are read together, as one text, which costs less than one at a
+    time; if anything in that text is off, each file is read on its own."""
+    if len(items) > 1:
+        joined = b"\n".join(data for data, _ in items)  # a line break after each file
+        try:
+            fields = _Fields("<several files>", joined)
+            starts = np.cumsum([0] + [len(data) + 1 for data, _ in items[:-1]])
+            layouts = _layouts_at_once(fields, fields.newline_offsets.searchsorted(starts))
+            if layouts is not None:
+                return _sequences(fields, layouts, [path for _, path in items])
+        except SkeletonFormatError:
+            pass
+    out = []
+    for data, path in items:
+        try:
+            out.append(parse_skeleton_text(data, path))
+        except SkeletonFormatError as err:
+            out.append(err)
+    return out
+
+
+def _sequences(fields: _Fields, layouts: list, paths: list[str]) -> list[SkeletonSequence]:
+    """The SkeletonSequence of each laid-out file; x, y, z converted in one go."""
+    xyz = _joint_positions(fields, np.concatenate([layout.block_lines for layout in layouts]))
+    out, first_body = [], 0
+    for layout, path in zip(layouts, paths):
+        ids = layout.body_ids
+        own = xyz[first_body:first_body + len(ids)]
+        first_body += len(ids)
+        if len(set(ids)) == 1:  # one body in every non-empty frame
+            tracks = {ids[0]: slice(None)}
+        else:
+            tracks = {}
+            for k, body_id in enumerate(ids):
+                tracks.setdefault(body_id, []).append(k)
+        starts = layout.body_frames.tolist()
+        bodies = {}
+        for body_id, ks in tracks.items():
+            name = body_id.decode("ascii")
+            bodies[name] = BodyTrack(name, starts[ks[0] if isinstance(ks, list) else 0], own[ks])
+        out.append(SkeletonSequence(path, layout.num_frames, layout.dropped, bodies))
+    return out
 
 
 @dataclass
@@ -447,41 +483,61 @@ _BODY_LINES = 2 + NUM_JOINTS  # body line, joint count, joints
 _JOINT_LINES = 2 + np.arange(NUM_JOINTS)  # after a body line
 
 
-def _layout_at_once(fields: _Fields) -> _LayoutResult | None:
-    """The layout of a well-formed file, found with whole-array operations; None when
-    anything is off (the line-by-line walk then names the problem)."""
-    n = fields.last_line + 1
-    counts = fields.counts[:n]
+def _layouts_at_once(fields: _Fields, file_lines: np.ndarray) -> list[_LayoutResult] | None:
+    """The layout of each well-formed file of ``fields``, file k starting at line
+    ``file_lines[k]`` (its frame count) and ending where file k + 1 starts; found with
+    whole-array operations. None when anything is off (one file at a time, the
+    line-by-line walk then names the problem)."""
+    counts = fields.counts
+    num_lines = len(counts)
+    bounds = np.append(file_lines, num_lines)
+    with_fields = (counts > 0).nonzero()[0]
+    content_end = with_fields[with_fields.searchsorted(bounds[1:]) - 1] + 1  # per file
+    if not (content_end > file_lines).all() or not (counts[file_lines] == 1).all():
+        return None
     ones = (counts == 1).nonzero()[0]
-    if len(ones) == 0 or ones[0] != 0:
-        return None
-    value = np.full(n, -1, dtype=np.int64)  # whole number alone on a line, else -1
+    value = np.full(num_lines, -1, dtype=np.int64)  # whole number alone on a line, else -1
     value[ones] = fields.whole_numbers(fields.first[ones])
-    num_frames = int(value[0])
+    num_frames = value[file_lines]
     bodies = (counts == BODY_FIELDS).nonzero()[0]  # body lines
-    joints = bodies[:, None] + _JOINT_LINES  # (B, 25) joint lines
-    if len(bodies) and (bodies[-1] + _BODY_LINES > n
-                        or not (bodies[1:] - bodies[:-1] >= _BODY_LINES).all()
-                        or not (value[bodies + 1] == NUM_JOINTS).all()
-                        or not (counts[joints] == JOINT_FIELDS).all()):
-        return None
-    covered = np.zeros(n, dtype=bool)
-    covered[bodies] = covered[bodies + 1] = True
-    covered[joints] = True
-    frames = (~covered).nonzero()[0][1:]  # body-count lines; line 0 is the frame count
+    if len(bodies):
+        body_file = bounds.searchsorted(bodies, side="right") - 1
+        if (not (bodies + _BODY_LINES <= content_end[body_file]).all()
+                or not (bodies[1:] - bodies[:-1] >= _BODY_LINES).all()
+                or not (value[bodies + 1] == NUM_JOINTS).all()
+                or not (counts[bodies[:, None] + _JOINT_LINES] == JOINT_FIELDS).all()):
+            return None
+    # every other line of a file's content is a frame's body count
+    not_frame = np.zeros(num_lines + 1, dtype=np.int8)
+    not_frame[content_end] += 1  # blank lines at the end of a file
+    not_frame[bounds[1:]] -= 1
+    not_frame = not_frame.cumsum()[:-1].astype(bool)
+    not_frame[file_lines] = not_frame[bodies] = not_frame[bodies + 1] = True
+    not_frame[bodies[:, None] + _JOINT_LINES] = True
+    frames = (~not_frame).nonzero()[0]
+    frame_file = bounds.searchsorted(frames, side="right") - 1
     num_bodies = value[frames]
-    lines_after = np.concatenate((frames[1:], [n])) - frames - 1
-    if (len(frames) != num_frames or not (num_bodies >= 0).all()
-            or not (lines_after == _BODY_LINES * num_bodies).all()):
-        return None
+    next_line = np.minimum(np.append(frames[1:], num_lines), content_end[frame_file])
+    if (not (np.bincount(frame_file, minlength=len(file_lines)) == num_frames).all()
+            or not (num_bodies >= 0).all()
+            or not (next_line - frames - 1 == _BODY_LINES * num_bodies).all()
+            or not ((num_frames == 0) | ~np.append(not_frame, True)[file_lines + 1]).all()):
+        return None  # (the last check: a file's first frame follows its frame count)
     ids = fields.texts(fields.first[bodies])
-    frame_of_body = frames.searchsorted(bodies) - 1
-    if len(set(zip(frame_of_body.tolist(), ids))) != len(ids):
+    body_frame = frames.searchsorted(bodies) - 1
+    if len(set(zip(body_frame.tolist(), ids))) != len(ids):
         return None  # an id twice in one frame
     nonempty = num_bodies > 0
-    valid_index = nonempty.cumsum() - 1
-    return _LayoutResult(num_frames, (~nonempty).nonzero()[0].tolist(), ids,
-                         valid_index[frame_of_body], bodies + 2)
+    valid_before = np.concatenate(([0], nonempty.cumsum()))  # non-empty frames before each
+    frame_bounds = frames.searchsorted(bounds).tolist()
+    body_bounds = bodies.searchsorted(bounds).tolist()
+    layouts = []
+    for k in range(len(file_lines)):
+        f0, f1, b0, b1 = frame_bounds[k], frame_bounds[k + 1], body_bounds[k], body_bounds[k + 1]
+        layouts.append(_LayoutResult(
+            int(num_frames[k]), (~nonempty[f0:f1]).nonzero()[0].tolist(), ids[b0:b1],
+            valid_before[body_frame[b0:b1]] - valid_before[f0], bodies[b0:b1] + 2))
+    return layouts
 
 
 def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
