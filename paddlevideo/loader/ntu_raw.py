@@ -229,7 +229,7 @@ class _Fields:
         bounds = np.concatenate(([-1], separators) if closed else ([-1], separators, [len(data)]))
         starts, ends = bounds[:-1] + 1, bounds[1:]
         is_field = ends > starts
-        first_bytes = buf.take(starts, mode="clip")  # (only an empty gap can be past the end)
+        first_bytes = buf[starts]
         exponent = None
         if exponents:
             exponent = np.zeros(len(starts), dtype=bool)
@@ -284,7 +284,8 @@ class _Fields:
                 return False
         first = self.first_bytes
         num_signs = np.count_nonzero((marks == ord("+")) | (marks == ord("-")))
-        num_signs -= np.count_nonzero(((first == ord("+")) | (first == ord("-"))) & is_field)
+        num_signs -= np.count_nonzero((first == ord("+")) | (first == ord("-")))  # (an empty
+        # gap's first byte is whitespace)
         for field in self.texts(np.flatnonzero(self.exponent)) if self.exponent is not None else ():
             if not _NUMBER.fullmatch(field):
                 return False
@@ -339,7 +340,7 @@ class _Fields:
         ends = self.ends[ks]
         first = self.first_bytes[ks]
         negative = first == ord("-")
-        unsigned = ends - self.starts[ks] - (negative | (first == ord("+")))
+        unsigned = ends - self.starts[ks] - ((first - np.uint8(ord("+"))) < 3)  # "+" or "-"
         # the _WIDE bytes ending with each field as (low, high) words, the first byte the
         # least significant; shifting out the lanes before the field (and its sign)
         # and keeping low nibbles leaves digits 0..9 and the dot as 14
@@ -352,14 +353,12 @@ class _Fields:
         dot = ((digits + _TO_HIGH_BIT) & _HIGH) >> np.uint64(7)  # 1 in the lane of the dot
         digits ^= dot * np.uint64(14)
         whole = _sixteen_digit_values(digits)  # the dot read as a 0 digit: 10 * A + B
-        # f lanes after the dot (16 without a dot): above it in its word, and the whole
-        # high word when the dot is in the low word
-        after = ~((dot << np.uint64(8)) - np.uint64(1))
-        no_dot = dot == 0
-        after[1::2] |= np.uint64(0) - no_dot[1::2]
-        after[0::2] |= np.uint64(0) - (no_dot[0::2] & no_dot[1::2])
-        lanes = np.bitwise_count(after)
-        frac_digits = (lanes[0::2] + lanes[1::2]) >> 3
+        # f lanes after the dot, 16 without a dot: a word with a 1 in lane p times
+        # _LANE_NUMBERS has 7 - p, the lanes after p, in its top byte; 8 more when the
+        # dot is in the low word
+        after = ((dot * _LANE_NUMBERS) >> np.uint64(56)).astype(np.int64)
+        dot_low, dot_high = dot[0::2] != 0, dot[1::2] != 0
+        frac_digits = after[1::2] + (after[0::2] + 8) * dot_low + 16 * ~(dot_low | dot_high)
         # A digits, dot, B of f digits: whole = A * 10**(f + 1) + B, and the wanted
         # integer A * 10**f + B is whole - 9 * A * 10**f (exact below 2**53)
         scale = _POW10[frac_digits]
@@ -385,6 +384,7 @@ def _lane_constant(byte: int) -> np.uint64:
 
 _HIGH, _TO_HIGH_BIT = _lane_constant(0x80), _lane_constant(0x80 - 10)
 _LOW_NIBBLES = _lane_constant(0x0F)
+_LANE_NUMBERS = np.uint64(int.from_bytes(bytes(range(8)), "little"))  # lane k holds k
 _POW10 = 10.0 ** np.arange(_WIDE + 1)  # exact in float64
 _SIGNED_POW10 = np.concatenate((_POW10[:16], -_POW10[:16]))  # [16 + f]: -10**f
 
