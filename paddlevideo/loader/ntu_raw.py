@@ -359,6 +359,7 @@ class _Fields:
         after = ((dot * _LANE_NUMBERS) >> np.uint64(56)).astype(np.int64)
         dot_low, dot_high = dot[0::2] != 0, dot[1::2] != 0
         frac_digits = after[1::2] + (after[0::2] + 8) * dot_low + 16 * ~(dot_low | dot_high)
+        np.minimum(frac_digits, _WIDE, out=frac_digits)  # (a field longer than the window)
         # A digits, dot, B of f digits: whole = A * 10**(f + 1) + B, and the wanted
         # integer A * 10**f + B is whole - 9 * A * 10**f (exact below 2**53)
         scale = _POW10[frac_digits]
