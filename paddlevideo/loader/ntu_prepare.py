@@ -241,19 +241,34 @@ class _Spool:
         return offset
 
 
-def _prepare_one(job: tuple[str, str, str, str]):
-    """(name, path, single_actor, spool folder) -> (name, (spool, offset, frames) or None,
-    report or error); the sample goes to this process's spool."""
-    name, path, single_actor, folder = job
-    try:
-        seq = ntu_raw.read_skeleton_file(path)
-        data, report = ntu_raw.prepare_sequence(seq, single_actor)
-    except SkeletonFormatError as err:
-        return name, None, err
-    except OSError as err:
-        return name, None, SkeletonFormatError(path, None, "unreadable", str(err))
-    spool = _Spool.of_this_process(folder)
-    return name, (spool.path, spool.append(data), data.shape[1]), report
+def _prepare_files(jobs: list[tuple[str, str, str, str]]) -> list:
+    """Worker task: (name, path, single_actor, spool folder) of a few files -> for each,
+    (name, (spool, offset, frames) or None, report or error). The files are read
+    together (see ntu_raw.parse_skeleton_texts); samples go to this process's spool."""
+    items, unreadable = [], {}
+    for name, path, _, _ in jobs:
+        try:
+            with open(path, "rb") as f:
+                items.append((f.read(), path))
+        except OSError as err:
+            unreadable[name] = SkeletonFormatError(path, None, "unreadable", str(err))
+    parsed = iter(ntu_raw.parse_skeleton_texts(items))
+    out = []
+    for name, path, single_actor, folder in jobs:
+        if name in unreadable:
+            out.append((name, None, unreadable[name]))
+            continue
+        seq = next(parsed)
+        try:
+            if isinstance(seq, SkeletonFormatError):
+                raise seq
+            data, report = ntu_raw.prepare_sequence(seq, single_actor)
+        except SkeletonFormatError as err:
+            out.append((name, None, err))
+            continue
+        spool = _Spool.of_this_process(folder)
+        out.append((name, (spool.path, spool.append(data), data.shape[1]), report))
+    return out
 
 
 class _Workers:
@@ -451,7 +466,9 @@ def _read_all(selected, single_actor, workers, out_dir, log, summary, progress) 
     entries: list[_Entry] = []
     jobs = [(name, path, single_actor, out_dir) for name, path, _ in selected]
     infos = {name: info for name, _, info in selected}
-    results = workers.imap(_prepare_one, jobs, FILES_PER_TASK)  # before the progress bar
+    tasks = [jobs[i:i + FILES_PER_TASK] for i in range(0, len(jobs), FILES_PER_TASK)]
+    results = workers.imap(_prepare_files, tasks)  # workers start before the progress bar
+    results = (result for task in results for result in task)
     for name, place, report in tqdm(results, total=len(jobs), desc="reading .skeleton",
                                     unit="file", disable=not progress, file=sys.stderr):
         summary.files_read += 1

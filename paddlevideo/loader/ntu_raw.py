@@ -212,6 +212,7 @@ class _Fields:
         exponent: (n,) bool, fields written with an exponent mark, or None without any.
         counts: (lines,) int64 fields on each line; ``first``: (lines,) index of its
             first field.
+        newline_offsets: (lines - 1,) int64 byte offset of each LF.
         last_line: 0-based index of the last line holding a field (-1: none).
     """
 
@@ -222,13 +223,13 @@ class _Fields:
         if exponents.translate(None, b"eE"):
             raise self._first_bad_field()
         self.bytes = buf = np.frombuffer(data or b" ", dtype=np.uint8)
-        separators = np.flatnonzero(buf[:len(data)] <= ord(" "))  # space, tab, CR, LF
+        separators = (buf[:len(data)] <= ord(" ")).nonzero()[0]  # space, tab, CR, LF
         # gaps between whitespace bytes, and after the last one unless it ends the file
         closed = len(separators) and separators[-1] == len(data) - 1
         bounds = np.concatenate(([-1], separators) if closed else ([-1], separators, [len(data)]))
         starts, ends = bounds[:-1] + 1, bounds[1:]
         is_field = ends > starts
-        first_bytes = np.take(buf, starts, mode="clip")  # (only an empty gap can be past the end)
+        first_bytes = buf[starts]
         exponent = None
         if exponents:
             exponent = np.zeros(len(starts), dtype=bool)
@@ -236,22 +237,23 @@ class _Fields:
         self.starts, self.ends, self.first_bytes, self.exponent = starts, ends, first_bytes, exponent
         if not self._all_numbers(np.frombuffer(marks, dtype=np.uint8), is_field):
             raise self._first_bad_field()
-        newlines = np.flatnonzero(buf[separators] == ord("\n"))  # the gap ending each line
+        newlines = (buf[separators] == ord("\n")).nonzero()[0]  # the gap ending each line
+        self.newline_offsets = separators[newlines]
         num_fields = np.count_nonzero(is_field)
         empty_at_end = ~is_field[newlines]
         if np.count_nonzero(empty_at_end) == len(is_field) - num_fields:
             line_ends = newlines + 1  # gaps up to the end of each line
-            self.counts = np.diff(line_ends, prepend=0) - empty_at_end
+            self.counts = np.subtract(line_ends, np.concatenate(([0], line_ends[:-1]))) - empty_at_end
         else:  # doubled or leading whitespace: keep the gaps holding a field
             fields_before = np.cumsum(is_field)
             line_ends = fields_before[newlines]
-            self.counts = np.diff(line_ends, prepend=0)
+            self.counts = np.subtract(line_ends, np.concatenate(([0], line_ends[:-1])))
             self.starts, self.ends, self.first_bytes = starts[is_field], ends[is_field], first_bytes[is_field]
             self.exponent = exponent[is_field] if exponent is not None else None
         # the last line, after the last newline
         self.first = np.concatenate(([0], line_ends))
         self.counts = np.append(self.counts, num_fields - (self.counts.sum() if len(line_ends) else 0))
-        self.last_line = int(np.flatnonzero(self.counts)[-1]) if num_fields else -1
+        self.last_line = int(self.counts.nonzero()[0][-1]) if num_fields else -1
 
     def _exponent_marks(self) -> list[int]:
         """Offsets of the bytes 'e' and 'E'."""
@@ -274,7 +276,7 @@ class _Fields:
         if (dots[1:] & dots[:-1]).any():
             return False
         last = self.bytes[self.ends - 1]  # (for an empty gap: whitespace, or the last byte)
-        odd_end = np.flatnonzero(((last - np.uint8(ord("0"))) > 9) & is_field)
+        odd_end = (((last - np.uint8(ord("0"))) > 9) & is_field).nonzero()[0]
         if len(odd_end):  # only "<digit>." may end otherwise
             ends, starts = self.ends[odd_end], self.starts[odd_end]
             before = self.bytes[np.maximum(ends - 2, starts)] - np.uint8(ord("0"))
@@ -282,7 +284,8 @@ class _Fields:
                 return False
         first = self.first_bytes
         num_signs = np.count_nonzero((marks == ord("+")) | (marks == ord("-")))
-        num_signs -= np.count_nonzero(((first == ord("+")) | (first == ord("-"))) & is_field)
+        num_signs -= np.count_nonzero((first == ord("+")) | (first == ord("-")))  # (an empty
+        # gap's first byte is whitespace)
         for field in self.texts(np.flatnonzero(self.exponent)) if self.exponent is not None else ():
             if not _NUMBER.fullmatch(field):
                 return False
@@ -337,7 +340,7 @@ class _Fields:
         ends = self.ends[ks]
         first = self.first_bytes[ks]
         negative = first == ord("-")
-        unsigned = ends - self.starts[ks] - (negative | (first == ord("+")))
+        unsigned = ends - self.starts[ks] - ((first - np.uint8(ord("+"))) < 3)  # "+" or "-"
         # the _WIDE bytes ending with each field as (low, high) words, the first byte the
         # least significant; shifting out the lanes before the field (and its sign)
         # and keeping low nibbles leaves digits 0..9 and the dot as 14
@@ -350,14 +353,13 @@ class _Fields:
         dot = ((digits + _TO_HIGH_BIT) & _HIGH) >> np.uint64(7)  # 1 in the lane of the dot
         digits ^= dot * np.uint64(14)
         whole = _sixteen_digit_values(digits)  # the dot read as a 0 digit: 10 * A + B
-        # f lanes after the dot (16 without a dot): above it in its word, and the whole
-        # high word when the dot is in the low word
-        after = ~((dot << np.uint64(8)) - np.uint64(1))
-        no_dot = dot == 0
-        after[1::2] |= np.uint64(0) - no_dot[1::2]
-        after[0::2] |= np.uint64(0) - (no_dot[0::2] & no_dot[1::2])
-        lanes = np.bitwise_count(after)
-        frac_digits = (lanes[0::2] + lanes[1::2]) >> 3
+        # f lanes after the dot, 16 without a dot: a word with a 1 in lane p times
+        # _LANE_NUMBERS has 7 - p, the lanes after p, in its top byte; 8 more when the
+        # dot is in the low word
+        after = ((dot * _LANE_NUMBERS) >> np.uint64(56)).astype(np.int64)
+        dot_low, dot_high = dot[0::2] != 0, dot[1::2] != 0
+        frac_digits = after[1::2] + (after[0::2] + 8) * dot_low + 16 * ~(dot_low | dot_high)
+        np.minimum(frac_digits, _WIDE, out=frac_digits)  # (a field longer than the window)
         # A digits, dot, B of f digits: whole = A * 10**(f + 1) + B, and the wanted
         # integer A * 10**f + B is whole - 9 * A * 10**f (exact below 2**53)
         scale = _POW10[frac_digits]
@@ -383,6 +385,7 @@ def _lane_constant(byte: int) -> np.uint64:
 
 _HIGH, _TO_HIGH_BIT = _lane_constant(0x80), _lane_constant(0x80 - 10)
 _LOW_NIBBLES = _lane_constant(0x0F)
+_LANE_NUMBERS = np.uint64(int.from_bytes(bytes(range(8)), "little"))  # lane k holds k
 _POW10 = 10.0 ** np.arange(_WIDE + 1)  # exact in float64
 _SIGNED_POW10 = np.concatenate((_POW10[:16], -_POW10[:16]))  # [16 + f]: -10**f
 
@@ -414,65 +417,128 @@ def read_skeleton_file(path: str | os.PathLike) -> SkeletonSequence:
 def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
     """Parse the bytes of a ``.skeleton`` file (see :func:`read_skeleton_file`)."""
     fields = _Fields(path, data)
-    if len(fields.starts) == 0:
+    if fields.last_line < 0:
         raise SkeletonFormatError(path, None, "empty file", "the file has no content")
-    layout = _layout_at_once(fields) or _layout_line_by_line(fields)
-    xyz = _joint_positions(fields, layout.block_lines)
-    tracks: dict[str, list[int]] = {}
-    for k, body_id in enumerate(layout.body_ids):
-        tracks.setdefault(body_id, []).append(k)
-    bodies = {body_id: BodyTrack(body_id, int(layout.body_frames[ks[0]]), xyz[ks])
-              for body_id, ks in tracks.items()}
-    return SkeletonSequence(path, layout.num_frames, layout.dropped, bodies)
+    layouts = _layouts_at_once(fields, np.zeros(1, dtype=np.int64))
+    return _sequences(fields, layouts or [_layout_line_by_line(fields)], [path])[0]
+
+
+def parse_skeleton_texts(items: list[tuple[bytes, str]]) -> list:
+    """Parse several files: for each (bytes, path), what :func:`parse_skeleton_text`
+    returns, or the SkeletonFormatError it raises.
+
+    Well-formed files are read together, as one text, which costs less than one at a
+    time; if anything in that text is off, each file is read on its own."""
+    if len(items) > 1:
+        joined = b"\n".join(data for data, _ in items)  # a line break after each file
+        try:
+            fields = _Fields("<several files>", joined)
+            starts = np.cumsum([0] + [len(data) + 1 for data, _ in items[:-1]])
+            layouts = _layouts_at_once(fields, fields.newline_offsets.searchsorted(starts))
+            if layouts is not None:
+                return _sequences(fields, layouts, [path for _, path in items])
+        except SkeletonFormatError:
+            pass
+    out = []
+    for data, path in items:
+        try:
+            out.append(parse_skeleton_text(data, path))
+        except SkeletonFormatError as err:
+            out.append(err)
+    return out
+
+
+def _sequences(fields: _Fields, layouts: list, paths: list[str]) -> list[SkeletonSequence]:
+    """The SkeletonSequence of each laid-out file; x, y, z converted in one go."""
+    xyz = _joint_positions(fields, np.concatenate([layout.block_lines for layout in layouts]))
+    out, first_body = [], 0
+    for layout, path in zip(layouts, paths):
+        ids = layout.body_ids
+        own = xyz[first_body:first_body + len(ids)]
+        first_body += len(ids)
+        if len(set(ids)) == 1:  # one body in every non-empty frame
+            tracks = {ids[0]: slice(None)}
+        else:
+            tracks = {}
+            for k, body_id in enumerate(ids):
+                tracks.setdefault(body_id, []).append(k)
+        starts = layout.body_frames.tolist()
+        bodies = {}
+        for body_id, ks in tracks.items():
+            name = body_id.decode("ascii")
+            bodies[name] = BodyTrack(name, starts[ks[0] if isinstance(ks, list) else 0], own[ks])
+        out.append(SkeletonSequence(path, layout.num_frames, layout.dropped, bodies))
+    return out
 
 
 @dataclass
 class _LayoutResult:
     num_frames: int
     dropped: list[int]  # 0-based frames without bodies
-    body_ids: list[str]  # per body, in file order
+    body_ids: list[bytes]  # per body, in file order
     body_frames: np.ndarray  # per body: index of its frame among the non-empty frames
     block_lines: np.ndarray  # per body: 0-based line of its first joint
 
 
 _BODY_LINES = 2 + NUM_JOINTS  # body line, joint count, joints
+_JOINT_LINES = 2 + np.arange(NUM_JOINTS)  # after a body line
 
 
-def _layout_at_once(fields: _Fields) -> _LayoutResult | None:
-    """The layout of a well-formed file, found with whole-array operations; None when
-    anything is off (the line-by-line walk then names the problem)."""
-    n = fields.last_line + 1
-    counts = fields.counts[:n]
-    ones = np.flatnonzero(counts == 1)
-    if len(ones) == 0 or ones[0] != 0:
+def _layouts_at_once(fields: _Fields, file_lines: np.ndarray) -> list[_LayoutResult] | None:
+    """The layout of each well-formed file of ``fields``, file k starting at line
+    ``file_lines[k]`` (its frame count) and ending where file k + 1 starts; found with
+    whole-array operations. None when anything is off (one file at a time, the
+    line-by-line walk then names the problem)."""
+    counts = fields.counts
+    num_lines = len(counts)
+    bounds = np.append(file_lines, num_lines)
+    with_fields = (counts > 0).nonzero()[0]
+    content_end = with_fields[with_fields.searchsorted(bounds[1:]) - 1] + 1  # per file
+    if not (content_end > file_lines).all() or not (counts[file_lines] == 1).all():
         return None
-    value = np.full(n, -1, dtype=np.int64)  # whole number alone on a line, else -1
+    ones = (counts == 1).nonzero()[0]
+    value = np.full(num_lines, -1, dtype=np.int64)  # whole number alone on a line, else -1
     value[ones] = fields.whole_numbers(fields.first[ones])
-    num_frames = int(value[0])
-    bodies = np.flatnonzero(counts == BODY_FIELDS)  # body lines
-    joints = bodies[:, None] + 2 + np.arange(NUM_JOINTS)  # (B, 25) joint lines
-    if len(bodies) and (bodies[-1] + _BODY_LINES > n or (np.diff(bodies) < _BODY_LINES).any()
-                        or (value[bodies + 1] != NUM_JOINTS).any()
-                        or (counts[joints] != JOINT_FIELDS).any()):
-        return None
-    covered = np.zeros(n, dtype=bool)
-    covered[bodies] = covered[bodies + 1] = True
-    covered[joints] = True
-    frames = np.flatnonzero(~covered)[1:]  # body-count lines; line 0 is the frame count
+    num_frames = value[file_lines]
+    bodies = (counts == BODY_FIELDS).nonzero()[0]  # body lines
+    if len(bodies):
+        body_file = bounds.searchsorted(bodies, side="right") - 1
+        if (not (bodies + _BODY_LINES <= content_end[body_file]).all()
+                or not (bodies[1:] - bodies[:-1] >= _BODY_LINES).all()
+                or not (value[bodies + 1] == NUM_JOINTS).all()
+                or not (counts[bodies[:, None] + _JOINT_LINES] == JOINT_FIELDS).all()):
+            return None
+    # every other line of a file's content is a frame's body count
+    not_frame = np.zeros(num_lines + 1, dtype=np.int8)
+    not_frame[content_end] += 1  # blank lines at the end of a file
+    not_frame[bounds[1:]] -= 1
+    not_frame = not_frame.cumsum()[:-1].astype(bool)
+    not_frame[file_lines] = not_frame[bodies] = not_frame[bodies + 1] = True
+    not_frame[bodies[:, None] + _JOINT_LINES] = True
+    frames = (~not_frame).nonzero()[0]
+    frame_file = bounds.searchsorted(frames, side="right") - 1
     num_bodies = value[frames]
-    lines_after = np.append(frames[1:], n) - frames - 1
-    if (len(frames) != num_frames or (num_bodies < 0).any()
-            or (lines_after != _BODY_LINES * num_bodies).any()):
-        return None
+    next_line = np.minimum(np.append(frames[1:], num_lines), content_end[frame_file])
+    if (not (np.bincount(frame_file, minlength=len(file_lines)) == num_frames).all()
+            or not (num_bodies >= 0).all()
+            or not (next_line - frames - 1 == _BODY_LINES * num_bodies).all()
+            or not ((num_frames == 0) | ~np.append(not_frame, True)[file_lines + 1]).all()):
+        return None  # (the last check: a file's first frame follows its frame count)
     ids = fields.texts(fields.first[bodies])
-    frame_of_body = (np.searchsorted(frames, bodies) - 1).tolist()
-    if len(set(zip(frame_of_body, ids))) != len(ids):
+    body_frame = frames.searchsorted(bodies) - 1
+    if len(set(zip(body_frame.tolist(), ids))) != len(ids):
         return None  # an id twice in one frame
     nonempty = num_bodies > 0
-    valid_index = np.cumsum(nonempty) - 1
-    return _LayoutResult(num_frames, np.flatnonzero(~nonempty).tolist(),
-                         [i.decode("ascii") for i in ids], valid_index[frame_of_body],
-                         bodies + 2)
+    valid_before = np.concatenate(([0], nonempty.cumsum()))  # non-empty frames before each
+    frame_bounds = frames.searchsorted(bounds).tolist()
+    body_bounds = bodies.searchsorted(bounds).tolist()
+    layouts = []
+    for k in range(len(file_lines)):
+        f0, f1, b0, b1 = frame_bounds[k], frame_bounds[k + 1], body_bounds[k], body_bounds[k + 1]
+        layouts.append(_LayoutResult(
+            int(num_frames[k]), (~nonempty[f0:f1]).nonzero()[0].tolist(), ids[b0:b1],
+            valid_before[body_frame[b0:b1]] - valid_before[f0], bodies[b0:b1] + 2))
+    return layouts
 
 
 def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
@@ -483,7 +549,7 @@ def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
     num_frames = layout.count(0, "the frame count")
     line = 1
     dropped: list[int] = []
-    body_ids: list[str] = []
+    body_ids: list[bytes] = []
     body_frames: list[int] = []
     block_lines: list[int] = []
     for frame in range(num_frames):
@@ -495,7 +561,7 @@ def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
         for _ in range(num_bodies):
             if line > last_line or counts[line] != BODY_FIELDS:
                 layout.fail(line, BODY_FIELDS, "a body line", frame)
-            body_ids.append(layout.first_field(line).decode("ascii"))
+            body_ids.append(layout.first_field(line))
             num_joints = layout.count(line + 1, "the joint count", frame)
             if num_joints != NUM_JOINTS:
                 raise SkeletonFormatError(path, line + 2, "bad joint count",
@@ -511,7 +577,8 @@ def _layout_line_by_line(fields: _Fields) -> _LayoutResult:
             if body_id in in_frame[:k]:
                 raise SkeletonFormatError(path, line - _BODY_LINES * (num_bodies - k) + 1,
                                           "duplicate body id",
-                                          f"body id {body_id} appears twice in frame {frame + 1}")
+                                          f"body id {body_id.decode()} appears twice in frame "
+                                          f"{frame + 1}")
     if line <= last_line:
         while counts[line] == 0:
             line += 1

@@ -212,6 +212,22 @@ def test_outputs_are_in_paddlevideo_format_and_reruns_replace_them(synthetic, tm
     assert total == 2 * 10
 
 
+def test_outputs_are_the_same_without_kernel_file_copies(synthetic, tmp_path, capsys, monkeypatch):
+    prepare(capsys, synthetic, tmp_path / "kernel")
+
+    def unsupported(*args, **kwargs):
+        raise OSError("copy_file_range is not supported here")
+
+    monkeypatch.setattr(os, "copy_file_range", unsupported)
+    assert prepare(capsys, synthetic, tmp_path / "buffered")[0] == 0
+    for bench in ("xsub", "xview"):
+        for split in ("train", "val"):
+            one = load_split(tmp_path / "kernel", bench, split)
+            two = load_split(tmp_path / "buffered", bench, split)
+            np.testing.assert_array_equal(one[0], two[0])
+            assert one[1:] == two[1:]
+
+
 def test_ntu120_only_files_are_left_out_of_ntu60(synthetic, tmp_path, capsys):
     raw = tmp_path / "raw"
     shutil.copytree(synthetic, raw)

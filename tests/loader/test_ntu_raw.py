@@ -158,6 +158,35 @@ def test_malformed_files_raise_the_documented_error_with_line(case):
     assert str(err.value).startswith("bad.skeleton" + (f":{line}" if line else ""))
 
 
+def _same_reading(result, data, path):
+    """``result`` is what parse_skeleton_text gives (or raises) for ``data``."""
+    try:
+        expected = parse(data, path)
+    except SkeletonFormatError as err:
+        assert isinstance(result, SkeletonFormatError) and str(result) == str(err)
+        return
+    assert (result.path, result.num_frames, result.dropped_frames) == \
+        (expected.path, expected.num_frames, expected.dropped_frames)
+    assert [(b.body_id, b.start) for b in result.bodies.values()] == \
+        [(b.body_id, b.start) for b in expected.bodies.values()]
+    for got, want in zip(result.bodies.values(), expected.bodies.values()):
+        np.testing.assert_array_equal(got.joints, want.joints)
+
+
+def test_several_files_read_together_give_what_each_gives_alone():
+    good = [skeleton_bytes(tracks(("1", 0, upright(frames=5)), empty=[2])),
+            skeleton_bytes(tracks(("7", 0, upright(frames=14)), ("8", 3, wide(frames=12))), "\r\n"),
+            b"3\n0\n0\n0\n",  # no skeleton: read fine, refused later
+            skeleton_bytes(tracks(("5", 0, upright(frames=2)))).rstrip(b"\n") + b"\n\n\n"]
+    bad = [b"", b"1\n1\n9 0 1 1 1 1 0 0 0 2\n24\n", b"1\n0\n0\n"]
+    for files in (good, good + bad, bad[1:2] + good, good[::-1]):
+        paths = [f"f{i}.skeleton" for i in range(len(files))]
+        results = ntu_raw.parse_skeleton_texts(list(zip(files, paths)))
+        assert len(results) == len(files)
+        for result, data, path in zip(results, files, paths):
+            _same_reading(result, data, path)
+
+
 def test_format_error_survives_pickling():
     err = SkeletonFormatError("a.skeleton", 3, "truncated", "file ends early")
     back = pickle.loads(pickle.dumps(err))
