@@ -9,10 +9,11 @@ Output, per benchmark (``xsub``/``xview`` for NTU-60, ``xsub``/``xset`` for NTU-
 
 Two passes keep memory small whatever the dataset size:
 
-1. Worker processes read, denoise and translate one file at a time
-   (:mod:`paddlevideo.loader.ntu_raw`) and append each sample (3, F, 25, 2) to a spool
-   file of their own in the output folder; the main process keeps only the name, ids,
-   frame count and spool place of each sample.
+1. Worker processes read, denoise and translate a few files per task
+   (:mod:`paddlevideo.loader.ntu_raw`; well-formed files are parsed together as one
+   text) and append each sample (3, F, 25, 2) to a spool file of their own in the
+   output folder; the main process keeps only the name, ids, frame count and spool
+   place of each sample.
 2. For each benchmark and split, the ``.npy`` is created at its full size (zeros,
    T = the longest sample as in the reference preparation), and the workers copy each
    sample's frames from the spools into its row, file to file in the kernel.
@@ -187,12 +188,12 @@ def _read_names_file(path: str) -> set[str]:
 def _keep_freed_memory() -> None:
     """Ask glibc to keep freed blocks instead of returning them to the system.
 
-    Reading one file allocates numpy temporaries of a few hundred KB. By default glibc
-    serves blocks that large with mmap and unmaps them when freed, so every file pays
-    page faults to get zeroed pages back: about half the reading time. With a higher
-    mmap threshold and trim threshold the blocks are reused; memory stays bounded by the
-    largest file's working set. Workers forked afterwards inherit the setting. Does
-    nothing on other C libraries.
+    Reading a few files allocates numpy temporaries of a few hundred KB to a few MB. By
+    default glibc serves blocks that large with mmap and unmaps them when freed, so every
+    task pays page faults to get zeroed pages back: about half the reading time. With a
+    higher mmap threshold and trim threshold the blocks are reused; memory stays bounded
+    by the largest task's working set. Workers forked afterwards inherit the setting.
+    Does nothing on other C libraries.
     """
     try:
         libc = ctypes.CDLL(None)

@@ -186,8 +186,10 @@ def parse_ntu_name(name: str) -> dict[str, int]:
 #
 # A well-formed file costs one bytes.translate, one search for whitespace and a
 # handful of numpy operations on fields and lines; x, y, z are converted eight digits
-# per integer operation. Whatever these cheap checks cannot vouch for is looked at
-# again line by line or field by field, which names the first problem.
+# per integer operation, and several files can be read as one text
+# (parse_skeleton_texts) to share the fixed cost of these operations. Whatever these
+# cheap checks cannot vouch for is looked at again line by line or field by field,
+# which names the first problem.
 
 _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
 _FIELD = re.compile(rb"[^ \t\r\n]+")
@@ -286,10 +288,10 @@ class _Fields:
         num_signs = np.count_nonzero((marks == ord("+")) | (marks == ord("-")))
         num_signs -= np.count_nonzero((first == ord("+")) | (first == ord("-")))  # (an empty
         # gap's first byte is whitespace)
-        for field in self.texts(np.flatnonzero(self.exponent)) if self.exponent is not None else ():
-            if not _NUMBER.fullmatch(field):
+        for text in self.texts(np.flatnonzero(self.exponent)) if self.exponent is not None else ():
+            if not _NUMBER.fullmatch(text):
                 return False
-            num_signs -= field.count(b"+", 1) + field.count(b"-", 1)
+            num_signs -= text.count(b"+", 1) + text.count(b"-", 1)
         return num_signs == 0
 
     def _first_bad_field(self) -> SkeletonFormatError:
