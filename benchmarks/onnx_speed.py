@@ -8,9 +8,10 @@ PyTorch CTR-GCN exported to ONNX, and int8 agreement with fp32 on NW-UCLA; write
    initial weights: latency does not depend on the weight values) are exported as
    tools/export_model.py --onnx --quantize int8 does, then run through the predictor that
    tools/predict.py --backend onnxruntime uses, at batch 1 and 16 with --threads threads, with
-   and without ONNX Runtime's thread spinning. All models and settings are timed interleaved
-   (round-robin, --rounds rounds), so a changing machine load hits them alike; ratios to the
-   official model are the median of per-round ratios.
+   and without ONNX Runtime's thread spinning; at batch 1 also the CPU time of one run with one
+   thread (the work done, less sensitive to other jobs than wall time). All models and settings
+   are timed interleaved (round-robin, --rounds rounds), so a changing machine load hits them
+   alike; ratios to the official model are the median of per-round ratios.
 2. With --sweep, CTRGCN (and the official model) at batch 1 under other session options:
    graph optimisation level BASIC / EXTENDED / ALL, ALL without the NCHWc layout, the parallel
    executor.
@@ -110,8 +111,10 @@ def raw_paddle2onnx_counts(model_file: str, params_file: str, out: str) -> colle
 # ----------------------------------------------------------------------------- timing
 
 
-def interleaved(runners: Dict[str, Tuple[object, np.ndarray]], rounds: int, reps: int) -> Dict[str, List[List[float]]]:
-    """Per runner, per round, the wall times (ms) of ``reps`` runs; one untimed run first."""
+def interleaved(runners: Dict[str, Tuple[object, np.ndarray]], rounds: int, reps: int,
+                clock=time.perf_counter) -> Dict[str, List[List[float]]]:
+    """Per runner, per round, the times (ms, by ``clock``: wall or process CPU time) of ``reps``
+    runs; one untimed run first."""
     times = {name: [] for name in runners}
     for run, x in runners.values():
         run(x)
@@ -119,9 +122,9 @@ def interleaved(runners: Dict[str, Tuple[object, np.ndarray]], rounds: int, reps
         for name, (run, x) in runners.items():
             batch = []
             for _ in range(reps):
-                t = time.perf_counter()
+                t = clock()
                 run(x)
-                batch.append((time.perf_counter() - t) * 1e3)
+                batch.append((clock() - t) * 1e3)
             times[name].append(batch)
     return times
 
@@ -222,6 +225,13 @@ def main(argv=None) -> int:
         reps = args.reps if batch == 1 else 1
         print(f"timing batch {batch}: {len(runners)} runners x {args.rounds} rounds x {reps} runs", flush=True)
         latency[batch] = interleaved(runners, args.rounds, reps)
+        if batch == 1:
+            options = PredictorOptions(backend="onnxruntime", cpu_threads=1)
+            runners = {(name, precision, "cpu"): (create_predictor(m[precision], None, options).run, x)
+                       for name, m in models.items() for precision in ("fp32", "int8") if m[precision]
+                       for x in [np.random.RandomState(0).standard_normal((1, *m["shape"])).astype(np.float32)]}
+            print(f"CPU time, 1 thread: {len(runners)} runners", flush=True)
+            latency[batch].update(interleaved(runners, args.rounds, args.reps, clock=time.process_time))
 
     sweep = None
     if args.sweep:
@@ -291,15 +301,18 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
         lines.append("Official: the CTR-GCN repository's model (PyTorch, NTU-60) exported with torch.onnx.export "
                      "(opset 13, dynamic batch); ratio = ours / official, median of per-round ratios.")
     for batch, times in latency.items():
-        lines += ["", f"Batch {batch}:", "",
-                  "| model | precision | no spinning (shipped default) | ratio | with spinning (ORT default) | ratio |",
-                  "|---|---|---:|---:|---:|---:|"]
+        cpu = batch == 1
+        lines += ["", f"Batch {batch}, wall time, {args.threads} threads" + (
+                  "; and CPU time of one run with 1 thread" if cpu else "") + ":", "",
+                  "| model | precision | no spinning (shipped default) | ratio | with spinning (ORT default) | ratio |"
+                  + (" CPU time, 1 thread | ratio |" if cpu else ""),
+                  "|---|---|---:|---:|---:|---:|" + ("---:|---:|" if cpu else "")]
         for name, m in models.items():
             for precision in ("fp32", "int8"):
                 if not m[precision]:
                     continue
                 cells = []
-                for spin in (False, True):
+                for spin in (False, True) + (("cpu",) if cpu else ()):
                     med, low = summary(times[(name, precision, spin)])
                     rel = f"{ratio(times[(name, precision, spin)], times[(OFFICIAL, 'fp32', spin)]):.2f}" \
                         if official else "-"
@@ -311,7 +324,8 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
                      ", ".join(f"{n} {r:.2f}x" for n, r in zip(models, spin_cost)) + ".")
     if sweep:
         lines += ["", "Session options, batch 1, fp32, no spinning (median (min) ms; ratio to ALL (shipped), "
-                  "median of per-round ratios):", "", "| session | " + " | ".join(
+                  "median of per-round ratios). Under this machine's load, differences below about 25% changed "
+                  "sign between two runs of this script; only the parallel executor was slower in every run:", "", "| session | " + " | ".join(
                       n for n in ("CTRGCN", OFFICIAL) if n in models) + " |",
                   "|---|" + "---:|" * sum(n in models for n in ("CTRGCN", OFFICIAL))]
         labels = list(dict.fromkeys(label for _, label in sweep))
