@@ -348,7 +348,8 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
                      f"{sum(rt[k] for k in ('Reshape', 'Shape', 'Slice', 'Concat', 'Squeeze', 'Unsqueeze'))} |")
     sizes = [f"{n} {os.path.getsize(m['fp32']) / 2 ** 20:.2f} MB fp32, {os.path.getsize(m['int8']) / 2 ** 20:.2f} MB int8"
              for n, m in models.items() if m["int8"]]
-    lines += ["", "ONNX file sizes: " + "; ".join(sizes) + "."]
+    if sizes:
+        lines += ["", "ONNX file sizes: " + "; ".join(sizes) + "."]
     if ucla is None:
         lines += ["", f"Dynamic int8 vs fp32 on NW-UCLA: not measured (no data at {args.data}; give --data)."]
     else:
