@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm import tqdm
 
 from . import ntu_raw
 from .ntu_raw import DATASETS, SINGLE_ACTOR_FILLS, SkeletonFormatError
@@ -108,10 +107,11 @@ class Summary:
 
 
 class _Log:
-    """The run's log file; problems are also shown on the console."""
+    """The run's log file; problems are also shown on the console (above the progress
+    bar when there is one)."""
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, path: str, progress: bool):
+        self.path, self.progress = path, progress
         self.file = open(path, "w", encoding="utf-8")
 
     def write(self, line: str) -> None:
@@ -119,7 +119,11 @@ class _Log:
 
     def warn(self, line: str) -> None:
         self.write(line)
-        tqdm.write(line, file=sys.stderr)
+        if self.progress:
+            from tqdm import tqdm
+            tqdm.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
 
     def close(self) -> None:
         self.file.close()
@@ -430,7 +434,7 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60",
     os.makedirs(out_dir, exist_ok=True)
     _keep_freed_memory()
     summary = Summary(dataset, files_found=found, outside_dataset=outside)
-    log = _Log(os.path.join(out_dir, LOG_NAME))
+    log = _Log(os.path.join(out_dir, LOG_NAME), progress)
     try:
         log.write(f"preparing {dataset} from {os.path.abspath(skeletons_dir)}: {len(selected)} "
                   f"files selected, {num_workers} worker(s), one-actor second slot: {single_actor}")
@@ -470,8 +474,11 @@ def _read_all(selected, single_actor, workers, out_dir, log, summary, progress) 
     tasks = [jobs[i:i + FILES_PER_TASK] for i in range(0, len(jobs), FILES_PER_TASK)]
     results = workers.imap(_prepare_files, tasks)  # workers start before the progress bar
     results = (result for task in results for result in task)
-    for name, place, report in tqdm(results, total=len(jobs), desc="reading .skeleton",
-                                    unit="file", disable=not progress, file=sys.stderr):
+    if progress:  # (tqdm is imported only when it shows something)
+        from tqdm import tqdm
+        results = tqdm(results, total=len(jobs), desc="reading .skeleton", unit="file",
+                       file=sys.stderr)
+    for name, place, report in results:
         summary.files_read += 1
         if isinstance(report, SkeletonFormatError):
             _skip(log, report, summary)

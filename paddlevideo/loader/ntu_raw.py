@@ -743,11 +743,15 @@ def center_on_first_spine(actors: np.ndarray, path: str = "<sample>") -> np.ndar
     flat = actors.reshape(num_frames, num_actors * NUM_JOINTS * 3)  # (F, M*75) view
     absent = [flat[:, m * 75:(m + 1) * 75].sum(axis=1) == 0 for m in range(num_actors)] \
         if num_actors == 2 else []
-    nonzero = np.flatnonzero((flat[:, :75] != 0).any(axis=1))
-    if len(nonzero) == 0:
-        raise SkeletonFormatError(path, None, "all-zero joints",
-                                  "every joint coordinate of the main actor is zero")
-    origin = actors[nonzero[0], 0, SPINE_MID].copy()
+    # the first frame where actor 1 has a non-zero coordinate (almost always frame 0)
+    first = 0 if num_frames and flat[0, :75].any() else None
+    if first is None:
+        nonzero = np.flatnonzero((flat[:, :75] != 0).any(axis=1))
+        if len(nonzero) == 0:
+            raise SkeletonFormatError(path, None, "all-zero joints",
+                                      "every joint coordinate of the main actor is zero")
+        first = nonzero[0]
+    origin = actors[first, 0, SPINE_MID].copy()
     actors -= origin
     if num_actors == 2:
         for m in range(2):
