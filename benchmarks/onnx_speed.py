@@ -8,7 +8,8 @@ PyTorch CTR-GCN exported to ONNX, and int8 agreement with fp32 on NW-UCLA; write
    initial weights: latency does not depend on the weight values) are exported as
    tools/export_model.py --onnx --quantize int8 does, then run through the predictor that
    tools/predict.py --backend onnxruntime uses, at batch 1 and 16 with --threads threads, with
-   and without ONNX Runtime's thread spinning; at batch 1 also the CPU time of one run with one
+   and without ONNX Runtime's thread spinning (CTRGCN_light also quantized with int8 instead
+   of uint8 weights, "int8 (s8 weights)", not shipped, no spinning only); at batch 1 also the CPU time of one run with one
    thread (the work done, less sensitive to other jobs than wall time). All models and settings
    are timed interleaved (round-robin, --rounds rounds), so a changing machine load hits them
    alike; ratios to the official model are the median of per-round ratios.
@@ -45,6 +46,7 @@ CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
 MODELS = (("CTRGCN", "ctrgcn_ntucs_joint.yaml"), ("CTRGCN_light", "ctrgcn_light_ntucs_joint.yaml"),
           ("CTRGCN_tiny", "ctrgcn_tiny_ntucs_joint.yaml"))
 OFFICIAL = "official CTR-GCN"
+S8 = "int8 (s8 weights)"
 UCLA_CONFIG = os.path.join(CONFIGS, "ctrgcn_light_ucla_joint.yaml")
 UCLA_WEIGHTS = os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_light_ucla_joint.pdparams")
 
@@ -81,6 +83,17 @@ def export_model(config: str, weights: Optional[str], out_dir: str, quantize: bo
     if quantize:
         exported.int8_file = quantize_onnx(exported.onnx_file)
     return cfg, exported
+
+
+def quantize_s8_weights(onnx_file: str, out: str) -> str:
+    """``onnx_file`` quantized as ``quantize_onnx`` does but with int8 (signed) weights."""
+    import logging
+    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
+    logging.disable(logging.INFO)
+    quant_pre_process(onnx_file, out, skip_symbolic_shape=True)
+    quantize_dynamic(out, out, per_channel=False, weight_type=QuantType.QInt8)
+    logging.disable(logging.NOTSET)
+    return out
 
 
 def op_counts(path: str) -> collections.Counter:
@@ -202,7 +215,9 @@ def main(argv=None) -> int:
     for name, config in MODELS:
         cfg, exported = export_model(os.path.join(CONFIGS, config), None, os.path.join(work, name))
         shape = tuple(cfg["INFERENCE"][k] for k in ("num_channels", "window_size", "vertex_nums", "person_nums"))
-        models[name] = {"shape": shape, "fp32": exported.onnx_file, "int8": exported.int8_file,
+        s8 = quantize_s8_weights(exported.onnx_file, os.path.join(work, name, "s8.onnx")) \
+            if name == "CTRGCN_light" else None
+        models[name] = {"shape": shape, "fp32": exported.onnx_file, "int8": exported.int8_file, S8: s8,
                         "raw": raw_paddle2onnx_counts(exported.model_file, exported.params_file,
                                                       os.path.join(work, name, "raw.onnx")),
                         "shipped": op_counts(exported.onnx_file),
@@ -219,8 +234,8 @@ def main(argv=None) -> int:
             options = PredictorOptions(backend="onnxruntime", cpu_threads=args.threads, ort_spin_wait=spin)
             for name, m in models.items():
                 x = np.random.RandomState(0).standard_normal((batch, *m["shape"])).astype(np.float32)
-                for precision in ("fp32", "int8"):
-                    if m[precision]:
+                for precision in ("fp32", "int8", S8):
+                    if m.get(precision) and not (precision == S8 and spin):
                         runners[(name, precision, spin)] = (create_predictor(m[precision], None, options).run, x)
         reps = args.reps if batch == 1 else 1
         print(f"timing batch {batch}: {len(runners)} runners x {args.rounds} rounds x {reps} runs", flush=True)
@@ -308,11 +323,14 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
                   + (" CPU time, 1 thread | ratio |" if cpu else ""),
                   "|---|---|---:|---:|---:|---:|" + ("---:|---:|" if cpu else "")]
         for name, m in models.items():
-            for precision in ("fp32", "int8"):
-                if not m[precision]:
+            for precision in ("fp32", "int8", S8):
+                if not m.get(precision):
                     continue
                 cells = []
                 for spin in (False, True) + (("cpu",) if cpu else ()):
+                    if (name, precision, spin) not in times:
+                        cells += ["-", "-"]
+                        continue
                     med, low = summary(times[(name, precision, spin)])
                     rel = f"{ratio(times[(name, precision, spin)], times[(OFFICIAL, 'fp32', spin)]):.2f}" \
                         if official else "-"
@@ -325,7 +343,7 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
     if sweep:
         lines += ["", "Session options, batch 1, fp32, no spinning (median (min) ms; ratio to ALL (shipped), "
                   "median of per-round ratios). Under this machine's load, differences below about 25% changed "
-                  "sign between two runs of this script; only the parallel executor was slower in every run:", "", "| session | " + " | ".join(
+                  "sign between runs of this script; BASIC and the parallel executor were slower in every run:", "", "| session | " + " | ".join(
                       n for n in ("CTRGCN", OFFICIAL) if n in models) + " |",
                   "|---|" + "---:|" * sum(n in models for n in ("CTRGCN", OFFICIAL))]
         labels = list(dict.fromkeys(label for _, label in sweep))
