@@ -197,7 +197,7 @@ class TemporalConv(nn.Layer):
         super().__init__()
         pad = (kernel_size - 1) * dilation // 2  # keeps T when stride == 1
         self.conv = Conv2D(in_channels, out_channels, kernel_size=(kernel_size, 1), padding=(pad, 0),
-                              stride=(stride, 1), dilation=(dilation, 1))
+                           stride=(stride, 1), dilation=(dilation, 1))
         self.bn = nn.BatchNorm2D(out_channels)
         init_conv(self.conv)
 

@@ -1,0 +1,95 @@
+"""Building blocks of paddlevideo/modeling/backbones/units.py: each fast form equals the plain one."""
+import numpy as np
+import paddle
+import pytest
+
+from paddlevideo.modeling.backbones.units import (CTRGC, Conv2D, SpatialCTRGC, aggregate, pair_difference_map,
+                                                  time_mean, use_reference_ops)
+from paddlevideo.modeling.graphs import get_graph
+
+
+def randn(*shape, seed=0):
+    return paddle.to_tensor(np.random.RandomState(seed).randn(*shape).astype("float32"))
+
+
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 1}, {"kernel_size": (5, 1), "padding": (4, 0), "stride": (2, 1),
+                                                         "dilation": (2, 1)}])
+def test_conv2d_is_nn_conv2d_bit_for_bit_with_the_same_keys(kwargs):
+    paddle.seed(0)
+    ours = Conv2D(6, 4, **kwargs)
+    plain = paddle.nn.Conv2D(6, 4, **kwargs)
+    plain.set_state_dict(ours.state_dict())
+    ours.bias.set_value(randn(4, seed=1))
+    plain.bias.set_value(ours.bias)
+    assert list(ours.state_dict()) == list(plain.state_dict()) == ["weight", "bias"]
+    x = randn(2, 6, 9, 5)
+    np.testing.assert_array_equal(ours(x).numpy(), plain(x).numpy())
+
+
+def test_aggregate_is_the_per_channel_graph_product():
+    topology, features = randn(2, 3, 5, 5, seed=1), randn(2, 3, 7, 5, seed=2)
+    want = np.einsum("ncuv,nctv->nctu", topology.numpy(), features.numpy())
+    np.testing.assert_allclose(aggregate(topology, features).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_time_mean():
+    x = randn(2, 3, 7, 5)
+    got = time_mean(x)
+    assert list(got.shape) == [2, 3, 1, 5]
+    np.testing.assert_allclose(got.numpy(), x.numpy().mean(axis=2, keepdims=True), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("V", [1, 3, 25])
+def test_pair_difference_map_gives_the_differences_bit_for_bit(V):
+    a, b = randn(4, V, seed=3), randn(4, V, seed=4)
+    got = paddle.matmul(paddle.concat([a, b], axis=-1), paddle.to_tensor(pair_difference_map(V)))
+    want = (a.unsqueeze(-1) - b.unsqueeze(-2)).reshape([4, V * V])
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def spatial_module(adaptive=True):
+    paddle.seed(0)
+    module = SpatialCTRGC(16, 24, get_graph("ntu_rgb_d").A, adaptive=adaptive)
+    rng = np.random.RandomState(5)
+    for param in module.parameters():  # biases, alpha and BN affine away from their constant init
+        value = param.numpy()
+        if np.ptp(value) == 0:
+            param.set_value(value + rng.normal(0.0, 0.3, value.shape).astype("float32"))
+    module.eval()
+    return module
+
+
+@pytest.mark.parametrize("adaptive", [True, False])
+def test_spatial_module_fast_and_reference_forms_agree(adaptive):
+    module = spatial_module(adaptive)
+    x = randn(2, 16, 11, 25, seed=6)
+    with paddle.no_grad():
+        fast = module(x).numpy()
+        use_reference_ops(module)
+        reference = module(x).numpy()
+    assert np.abs(fast).max() > 0.1
+    np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-5)
+
+
+def test_pair_map_stays_out_of_the_state_dict():
+    module = spatial_module()
+    assert not any("pair_map" in key for key in module.state_dict())
+    assert sorted({k.split(".")[-1] for k in module.state_dict() if k.startswith("convs.0.")}) == ["bias", "weight"]
+
+
+def test_static_graph_forms_match_the_dynamic_graph():
+    """Exported programs use nn.Conv2D's bias and a plain mean: same values as the dygraph forms."""
+    module = spatial_module()
+    x = randn(2, 16, 11, 25, seed=7)
+    static = paddle.jit.to_static(module, input_spec=[paddle.static.InputSpec([None, 16, None, 25], "float32")],
+                                  full_graph=True)
+    with paddle.no_grad():
+        np.testing.assert_allclose(static(x).numpy(), module.forward(x).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_ctrgc_reference_form_needs_no_mean_or_map():
+    paddle.seed(0)
+    ctrgc = CTRGC(8, 8, 8)
+    use_reference_ops(ctrgc)
+    out = ctrgc(randn(1, 8, 4, 5), None, paddle.eye(5), paddle.to_tensor([0.5]), None)
+    assert list(out.shape) == [1, 8, 4, 5]
