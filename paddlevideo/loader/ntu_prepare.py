@@ -287,10 +287,11 @@ class _Workers:
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self.pool = context.Pool(num_workers)
 
-    def imap(self, function, items: list, chunksize: int = 1):
+    def imap(self, function, items: list):
+        """``function`` of each item, in order, as an iterator."""
         if self.pool is None or len(items) <= 1:
             return map(function, items)
-        return self.pool.imap(function, items, chunksize=chunksize)
+        return self.pool.imap(function, items)
 
     def __enter__(self) -> "_Workers":
         return self

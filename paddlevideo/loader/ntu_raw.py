@@ -284,10 +284,9 @@ class _Fields:
             before = self.bytes[np.maximum(ends - 2, starts)] - np.uint8(ord("0"))
             if not ((last[odd_end] == ord(".")) & (before < 10) & (ends - starts > 1)).all():
                 return False
-        first = self.first_bytes
+        first = self.first_bytes  # (whitespace for an empty gap)
         num_signs = np.count_nonzero((marks == ord("+")) | (marks == ord("-")))
-        num_signs -= np.count_nonzero((first == ord("+")) | (first == ord("-")))  # (an empty
-        # gap's first byte is whitespace)
+        num_signs -= np.count_nonzero((first == ord("+")) | (first == ord("-")))
         for text in self.texts(np.flatnonzero(self.exponent)) if self.exponent is not None else ():
             if not _NUMBER.fullmatch(text):
                 return False
