@@ -6,6 +6,11 @@ every ``save_interval`` epochs, ``<model_name>_latest.pdparams`` (last finished 
 ``resume.pdckpt`` (model, optimizer with its LR schedule, epoch, best Top-1: what
 ``--resume`` reads), ``train.log`` and a VisualDL folder ``vdl/``. Every file is written
 atomically, so a killed run loses at most the epoch in progress.
+
+CPU speed: with ``fast_cpu: true`` (the default) MKL uses its AVX2 kernels on AMD CPUs
+(``paddlevideo/utils/cpu_math.py``) and the CTR-GCN layers use their fast operator forms;
+``fast_cpu: false`` trains with upstream PaddleVideo's formulation and Paddle's default MKL
+kernels (same model, about 3x slower; benchmarks/speed.py measures both).
 """
 from __future__ import annotations
 
