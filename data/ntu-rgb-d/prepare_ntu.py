@@ -32,4 +32,6 @@ def _load_prepare_module():
 
 
 if __name__ == "__main__":
+    # no linear algebra here: one BLAS thread spares numpy's idle thread pool
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     sys.exit(_load_prepare_module().main())
