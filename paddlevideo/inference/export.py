@@ -142,6 +142,7 @@ def export_onnx(model_file: str, params_file: str, onnx_file: Optional[str] = No
     """
     onnx, _, paddle2onnx = _onnx_tools()
     onnx_file = onnx_file or os.path.splitext(model_file)[0] + ".onnx"
+    os.makedirs(os.path.dirname(os.path.abspath(onnx_file)), exist_ok=True)
     raw = onnx_file + ".raw.tmp"
     if os.path.exists(raw):
         os.remove(raw)
@@ -169,7 +170,8 @@ def optimize_onnx(src: str, dst: str) -> None:
     Conv+BatchNorm / Conv+Add / Conv+Mul fusion, identity and dead-node removal), so ``dst``
     stays portable. paddle2onnx's CTRGCN graph shrinks from about 3900 to about 930 nodes and
     loads about twice as fast; ONNX Runtime's own run-time optimisations (level ALL) would do
-    the same work on every load, so run time is unchanged. Raises RuntimeError if the result
+    the same work on every load, so run time is unchanged. Identical constants are then stored
+    once (``share_identical_initializers``). Raises RuntimeError if the result
     holds a non-standard operator (a future onnxruntime doing more at this level).
     """
     onnx, ort, _ = _onnx_tools()
@@ -185,19 +187,53 @@ def optimize_onnx(src: str, dst: str) -> None:
     custom = sorted({f"{n.domain}::{n.op_type}" for n in model.graph.node if n.domain not in ("", "ai.onnx")})
     if custom:
         raise RuntimeError(f"onnxruntime's basic optimisation of {src} produced non-standard operators {custom}")
+    if share_identical_initializers(model):
+        onnx.save(model, dst)
     onnx.checker.check_model(model)
+
+
+def share_identical_initializers(model) -> int:
+    """Let nodes use one copy of initializers with equal type, shape and bytes (constant folding
+    leaves one folded copy per use: CTR-GC's joint-pair map once per block, 1.2 MB of CTRGCN's
+    file). Returns how many copies were dropped; graphs with subgraphs are left alone."""
+    graph = model.graph
+    if any(attr.type in (attr.GRAPH, attr.GRAPHS) for node in graph.node for attr in node.attribute):
+        return 0
+    exposed = {v.name for v in list(graph.input) + list(graph.output)}
+    first, rename, keep = {}, {}, []
+    for init in graph.initializer:
+        key = (init.data_type, tuple(init.dims), _initializer_bytes(init))
+        if init.name not in exposed and key in first:
+            rename[init.name] = first[key]
+        else:
+            first.setdefault(key, init.name)
+            keep.append(init)
+    if rename:
+        for node in graph.node:
+            for k, name in enumerate(node.input):
+                if name in rename:
+                    node.input[k] = rename[name]
+        del graph.initializer[:]
+        graph.initializer.extend(keep)
+    return len(rename)
+
+
+def _initializer_bytes(init) -> bytes:
+    from onnx import numpy_helper
+    return numpy_helper.to_array(init).tobytes()
 
 
 def quantize_onnx(onnx_file: str, int8_file: Optional[str] = None) -> str:
     """Dynamic int8 quantization of an fp32 ONNX model (``S.onnx`` -> ``S.int8.onnx``); returns its path.
 
-    ONNX Runtime's ``quantize_dynamic``: the weights of every Conv (and of the head's MatMul)
-    are stored as uint8 with one scale and zero point per tensor (CTRGCN: 5.6 -> 1.8 MB);
-    activations are quantized at run time, with one scale per tensor computed over the whole
-    batch, so a sample's logits depend slightly on the other samples in its batch. The
-    aggregation MatMuls (both inputs computed) stay fp32. uint8 weights, not int8: on this
-    AVX2 CPU, ONNX Runtime's ConvInteger with int8 weights ran 2.5-3x slower than fp32, with
-    uint8 weights about as fast as fp32 (benchmarks/RESULTS.md, "ONNX Runtime speed").
+    ONNX Runtime's ``quantize_dynamic``: the constant operand of every Conv and MatMul (conv
+    weights, the classifier, CTR-GC's joint-pair map) is stored as uint8 with one scale and
+    zero point per tensor (files about 3x smaller); activations are quantized at run time,
+    with one scale per tensor computed over the whole batch, so a sample's logits depend
+    slightly on the other samples in its batch. The aggregation MatMuls (both operands
+    computed) stay fp32. uint8 weights, not int8: on this AVX2 CPU, ONNX Runtime's
+    ConvInteger with int8 weights made CTRGCN_light 3-4x slower than fp32, with uint8 weights
+    it is about as fast as fp32 (benchmarks/RESULTS.md, "ONNX Runtime speed").
 
     The file's metadata records ``paddlevideo.precision = int8``; predictors read it and
     verify the model with the int8 tolerance (``paddlevideo/inference/verify.py``).

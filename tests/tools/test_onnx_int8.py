@@ -91,6 +91,8 @@ def test_int8_file_is_quantized_and_labelled(model):
     # the fp32 file is the cleaned graph: standard operators, BatchNorm folded, no identities
     assert {n.domain for n in plain.graph.node} <= {"", "ai.onnx"}
     assert not any(n.op_type in ("Identity", "Constant") for n in plain.graph.node)
+    contents = [(i.data_type, tuple(i.dims), onnx.numpy_helper.to_array(i).tobytes()) for i in plain.graph.initializer]
+    assert len(set(contents)) == len(contents)  # identical constants stored once
 
 
 def test_int8_close_to_fp32_but_not_within_the_fp32_tolerance(model):
