@@ -11,6 +11,9 @@ CPU speed: with ``fast_cpu: true`` (the default) MKL uses its AVX2 kernels on AM
 (``paddlevideo/utils/cpu_math.py``) and the CTR-GCN layers use their fast operator forms;
 ``fast_cpu: false`` trains with upstream PaddleVideo's formulation and Paddle's default MKL
 kernels (same model, about 3x slower; benchmarks/speed.py measures both).
+
+A config's ``DISTILL`` section adds a frozen teacher's soft targets to the loss
+(``paddlevideo/tasks/distill.py``); the log then shows its ``loss_ce`` and ``loss_kd`` parts.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from ..utils import checkpoint
 from ..utils.cpu_math import prefer_mkl_avx2
 from ..utils.dist import get_dist_info
 from ..utils.logger import get_logger
+from .distill import Distiller, DistillOptions
 from .sampler import EpochBatchSampler
 
 RESUME_FILE = "resume.pdckpt"
@@ -167,6 +171,11 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
     if weights:
         checkpoint.load_weights(model, weights, strict=False)
         logger.info(f"initialised from {weights}")
+    distiller = None
+    if "DISTILL" in cfg:  # the teacher: built after the student, outside it and its optimizer
+        distiller = Distiller(DistillOptions(**cfg["DISTILL"]), model, fast_cpu)
+        logger.info(f"distilling from {cfg['DISTILL']['teacher_weights']} (T {distiller.temperature}, "
+                    f"weight {distiller.weight}, teacher channels {list(distiller.channels)})")
     optimizer, lr = build_optimizer(cfg.get("OPTIMIZER", {}), model.parameters(), iters_per_epoch)
 
     epochs = cfg.get("epochs", 1)
@@ -181,6 +190,12 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
                     f"lr {optimizer.get_lr():.6g}")
     scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if use_amp else None
     train_model_ = paddle.DataParallel(model) if parallel else model
+
+    def train_forward(data, label) -> Dict[str, Any]:
+        if distiller is None:
+            return train_model_([data, label], mode="train")
+        return distiller.train_step(train_model_, model.head, data, label)
+
     vdl = _VisualDL(os.path.join(out_dir, "vdl"), rank == 0, logger)
     log_interval = cfg.get("log_interval", 10)
     val_interval = cfg.get("val_interval", 1)
@@ -205,12 +220,12 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
             reader_cost += time.perf_counter() - tic
             if use_amp:
                 with paddle.amp.auto_cast(level=amp_level):
-                    out = train_model_([data, label], mode="train")
+                    out = train_forward(data, label)
                 scaled = scaler.scale(out["loss"])
                 scaled.backward()
                 scaler.minimize(optimizer, scaled)
             else:
-                out = train_model_([data, label], mode="train")
+                out = train_forward(data, label)
                 out["loss"].backward()
                 optimizer.step()
             optimizer.clear_grad()
@@ -230,11 +245,16 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
             if rank == 0:
                 vdl.add("train/loss", loss, step)
                 vdl.add("train/lr", cur_lr, step)
+                for part in ("loss_ce", "loss_kd"):
+                    if part in out:
+                        vdl.add(f"train/{part}", _scalar(out[part]), step)
             if (i + 1) % log_interval == 0 or i + 1 == iters_per_epoch:
                 ips = interval_n * batch_size / max(batch_cost, 1e-9)
                 top1 = _scalar(out["top1"]) if "top1" in out else float("nan")
+                parts = "".join(f"{part}: {_scalar(out[part]):.5f} " for part in ("loss_ce", "loss_kd")
+                                if part in out)
                 logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] iter:[{i + 1:4d}/{iters_per_epoch}] "
-                            f"loss: {loss:.5f} top1: {top1:.5f} lr: {cur_lr:.6f} "
+                            f"loss: {loss:.5f} {parts}top1: {top1:.5f} lr: {cur_lr:.6f} "
                             f"batch_cost: {batch_cost / interval_n:.5f} sec, "
                             f"reader_cost: {reader_cost / interval_n:.5f} sec, ips: {ips:.3f} instance/sec")
                 reader_cost = batch_cost = 0.0

@@ -321,8 +321,12 @@ def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
         if "INFERENCE" in cfg:
             _check_plain(cfg["INFERENCE"], _INFERENCE_KEYS, "INFERENCE")
         if "DISTILL" in cfg:
-            _check_plain(cfg["DISTILL"], {"teacher_config": str, "teacher_weights": str,
-                                          "temperature": float, "weight": float}, "DISTILL")
+            from ..tasks.distill import DistillOptions
+            check_kwargs(DistillOptions, cfg["DISTILL"], "DISTILL")
+            try:
+                DistillOptions(**cfg["DISTILL"])
+            except ValueError as e:  # out-of-range values; the message names the key
+                raise ConfigError(str(e)) from None
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
 
