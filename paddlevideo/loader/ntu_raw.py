@@ -334,10 +334,42 @@ class _Fields:
 
     def decimals(self, ks: np.ndarray) -> np.ndarray:
         """float64 values of number fields ``ks``, correctly rounded (the same as
-        float()). Fields of at most _WIDE bytes besides the sign, without exponent, are
-        converted together: their digits spell an integer M and f digits follow the
-        dot; when M < 2**53, M / 10**f rounds once, exactly as float() does. The others
-        go through float()."""
+        float()).
+
+        Nearly every x, y, z of NTU is one digit, a dot and 1 to 8 digits (``d.ffff``,
+        signed or not): the 8 bytes ending such a field, shifted so that the digits
+        after the dot fill the first lanes and zeros the rest, spell F * 10**(8 - f)
+        for the f digits F; (d * 10**8 + that) / 10**8 is then one correctly rounded
+        division of exact integers, as float() gives. Other fields go through
+        :meth:`_other_decimals`."""
+        ends, first = self.ends[ks], self.first_bytes[ks]
+        begin = self.starts[ks] + ((first - np.uint8(ord("+"))) < 3)  # after a "+" or "-"
+        length = ends - begin
+        size = len(self.data)
+        short_form = (self.bytes[np.minimum(begin + 1, size - 1)] == ord(".")) \
+            & ((length - 3).astype(np.uint64) <= 7) & (ends >= 8)
+        if self.exponent is not None:
+            short_form &= ~self.exponent[ks]
+        words = self.words[np.maximum(ends - 8, 0)] >> _SHORT_SHIFTS[np.minimum(length, 11)]
+        fraction = _eight_digit_values(words & _LOW_NIBBLES)
+        units = (self.bytes[begin] - np.uint8(ord("0"))).astype(np.float64)
+        values = (units * 1e8 + fraction) / _SIGNED_1E8[(first == ord("-")).view(np.uint8)]
+        others = np.flatnonzero(~short_form)
+        if len(others):
+            values[others] = self._other_decimals(ks[others])
+        return values
+
+    @property
+    def words(self) -> np.ndarray:
+        """words[j]: the 8 bytes from offset j as a little-endian uint64."""
+        data = self.data if len(self.data) >= 8 else self.data.ljust(8)
+        return np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+
+    def _other_decimals(self, ks: np.ndarray) -> np.ndarray:
+        """:meth:`decimals` of any number fields. Fields of at most _WIDE bytes besides
+        the sign, without exponent, are converted together: their digits spell an
+        integer M and f digits follow the dot; when M < 2**53, M / 10**f rounds once,
+        exactly as float() does. The others go through float()."""
         ends = self.ends[ks]
         first = self.first_bytes[ks]
         negative = first == ord("-")
@@ -389,6 +421,20 @@ _LOW_NIBBLES = _lane_constant(0x0F)
 _LANE_NUMBERS = np.uint64(int.from_bytes(bytes(range(8)), "little"))  # lane k holds k
 _POW10 = 10.0 ** np.arange(_WIDE + 1)  # exact in float64
 _SIGNED_POW10 = np.concatenate((_POW10[:16], -_POW10[:16]))  # [16 + f]: -10**f
+
+
+# right shift of the word ending a d.ffff field of this length (3..10 bytes) that
+# leaves its f digits after the dot in the first lanes; other lengths are not converted
+_SHORT_SHIFTS = np.array([0, 0, 0] + [8 * (10 - n) for n in range(3, 11)] + [0], dtype=np.uint64)
+_SIGNED_1E8 = np.array([1e8, -1e8])
+
+
+def _eight_digit_values(digits: np.ndarray) -> np.ndarray:
+    """(n,) words of one digit 0..9 per byte, the first digit in the lowest byte ->
+    (n,) float64, the 8-digit integers they spell."""
+    v = (digits * np.uint64(10) + (digits >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    v = (v * np.uint64(100) + (v >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    return ((v * np.uint64(10000) + (v >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.float64)
 
 
 def _sixteen_digit_values(digits: np.ndarray) -> np.ndarray:
