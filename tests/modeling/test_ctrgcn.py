@@ -127,6 +127,8 @@ def test_fixed_adjacency_is_a_buffer():
     ({"base_channel": 6}, "multiple of 4"),
     ({"num_point": 17}, "num_point = 17 but graph 'ntu_rgb_d' has 25"),
     ({"graph": "openpose"}, "known layouts"),
+    ({"temporal_groups": 3}, r"temporal_groups = 3 does not divide the 16 channels .*blocks\[0\]"),
+    ({"temporal_groups": -1}, "0 \\(depthwise\\) or a positive integer"),
 ])
 def test_bad_backbone_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -137,3 +139,16 @@ def test_wrong_input_shape_is_reported():
     backbone = CTRGCN(base_channel=8, blocks=[[1, 1, True]])
     with pytest.raises(ValueError, match=r"expects input \(N, C=3, T, V=25, M=2\)"):
         backbone(paddle.randn([1, 3, 10, 17, 2]))
+
+
+@pytest.mark.parametrize("groups", [2, 0])
+def test_grouped_temporal_convs_change_only_the_temporal_weights(groups):
+    """temporal_groups thins the (5 x 1) convolutions of the dilated branches; every key stays."""
+    dense = CTRGCN(blocks=[[1, 1, True], [2, 2, False]]).state_dict()
+    grouped = CTRGCN(blocks=[[1, 1, True], [2, 2, False]], temporal_groups=groups).state_dict()
+    assert list(dense) == list(grouped)
+    changed = {k for k in dense if list(dense[k].shape) != list(grouped[k].shape)}
+    assert changed == {f"{block}.tcn1.branches.{b}.3.conv.weight" for block in ("l1", "l2") for b in (0, 1)}
+    width = grouped["l2.tcn1.branches.0.3.conv.weight"].shape[0]  # 32 channels per branch in l2
+    assert list(grouped["l2.tcn1.branches.0.3.conv.weight"].shape) == [width, width // (groups or width), 5, 1]
+

@@ -21,10 +21,10 @@ ATOL = 1e-4
 MODES = [(onednn, threads) for onednn in (True, False) for threads in (1, 2)]
 
 
-def recognizer(backbone: str, num_classes: int = 60):
+def recognizer(backbone: str, num_classes: int = 60, **backbone_args):
     """The backbone at its default width with a CTRGCNHead (in_channels = its base_channel)."""
     base = BACKBONES.get(backbone)().out_channels // 4
-    return build_model({"framework": "RecognizerGCN", "backbone": {"name": backbone},
+    return build_model({"framework": "RecognizerGCN", "backbone": {"name": backbone, **backbone_args},
                         "head": {"name": "CTRGCNHead", "num_classes": num_classes, "in_channels": base}})
 
 
@@ -72,6 +72,13 @@ def test_exported_backbone_matches_the_dynamic_graph_in_every_mode(backbone, tmp
     paddle.seed(0)
     model = with_trained_like_weights(recognizer(backbone), T=16)
     check_modes(model, 16, str(tmp_path), backbone)
+
+
+def test_depthwise_temporal_convs_export_correctly_in_every_mode(tmp_path):
+    """CTRGCN_tiny with ``temporal_groups: 0`` (grouped convolutions with 2 groups: tests/tools/test_export_predict.py)."""
+    paddle.seed(0)
+    model = with_trained_like_weights(recognizer("CTRGCN_tiny", temporal_groups=0), T=16)
+    check_modes(model, 16, str(tmp_path), "CTRGCN_tiny_depthwise")
 
 
 def test_ctrgcn_with_paddlevideo_weights_at_the_ntu_shape(tmp_path):

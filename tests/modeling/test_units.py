@@ -3,8 +3,8 @@ import numpy as np
 import paddle
 import pytest
 
-from paddlevideo.modeling.backbones.units import (CTRGC, Conv2D, SpatialCTRGC, aggregate, pair_difference_map,
-                                                  time_mean, use_reference_ops)
+from paddlevideo.modeling.backbones.units import (CTRGC, Conv2D, MultiScaleTCN, SpatialCTRGC, TemporalConv, aggregate,
+                                                  pair_difference_map, time_mean, use_reference_ops)
 from paddlevideo.modeling.graphs import get_graph
 
 
@@ -93,3 +93,30 @@ def test_ctrgc_reference_form_needs_no_mean_or_map():
     use_reference_ops(ctrgc)
     out = ctrgc(randn(1, 8, 4, 5), None, paddle.eye(5), paddle.to_tensor([0.5]), None)
     assert list(out.shape) == [1, 8, 4, 5]
+
+
+@pytest.mark.parametrize("groups", [2, 6])
+def test_grouped_temporal_conv_is_a_block_diagonal_dense_conv(groups):
+    """A grouped (k x 1) convolution equals the dense one whose weight is zero between groups."""
+    paddle.seed(0)
+    grouped = TemporalConv(6, 6, kernel_size=5, stride=2, dilation=2, groups=groups)
+    dense = TemporalConv(6, 6, kernel_size=5, stride=2, dilation=2)
+    size = 6 // groups
+    weight = np.zeros((6, 6, 5, 1), dtype="float32")
+    for g in range(groups):
+        rows = slice(g * size, (g + 1) * size)
+        weight[rows, rows] = grouped.conv.weight.numpy()[rows]
+    dense.set_state_dict({**grouped.state_dict(), "conv.weight": paddle.to_tensor(weight)})
+    grouped.eval(), dense.eval()
+    x = randn(2, 6, 11, 4)
+    np.testing.assert_allclose(grouped(x).numpy(), dense(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_depthwise_multiscale_tcn_groups_its_dilated_branches_only():
+    tcn = MultiScaleTCN(16, 16, temporal_groups=0)  # 4 branches of 4 channels
+    shapes = {k: list(v.shape) for k, v in tcn.state_dict().items() if k.endswith("conv.weight") or k.endswith("0.weight")}
+    assert shapes["branches.0.3.conv.weight"] == shapes["branches.1.3.conv.weight"] == [4, 1, 5, 1]
+    assert shapes["branches.0.0.weight"] == shapes["branches.3.0.weight"] == [4, 16, 1, 1]
+    with pytest.raises(ValueError, match="temporal_groups = 3 does not divide the 4 channels"):
+        MultiScaleTCN(16, 16, temporal_groups=3)
+

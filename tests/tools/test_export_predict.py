@@ -35,11 +35,11 @@ export_tool = load_tool("export_model")
 predict_tool = load_tool("predict")
 
 
-def tiny_config(tmp, base, name, blocks):
+def tiny_config(tmp, base, name, blocks, **backbone_args):
     """A copy of ``base`` with a small backbone (head width follows) and an absolute PIPELINE."""
     with open(os.path.join(CONFIGS, base)) as f:
         cfg = yaml.safe_load(f)
-    cfg["MODEL"]["backbone"].update(base_channel=8, blocks=blocks)
+    cfg["MODEL"]["backbone"].update(base_channel=8, blocks=blocks, **backbone_args)
     cfg["MODEL"]["head"]["in_channels"] = 8
     cfg["model_name"] = name
     path = os.path.join(tmp, f"{name}.yaml")
@@ -112,6 +112,20 @@ def test_export_writes_files_prints_sizes_and_checks(ntu, exported):
         assert float(line.split(": ")[1].split()[0]) <= 1e-4
     assert "check passed" in out
     assert not [f for f in os.listdir(ntu["dir"]) if f.startswith(".export_") or f.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("groups", [0, 2])
+def test_grouped_temporal_convs_pass_the_export_check(groups, tmp_path, capsys):
+    """``temporal_groups`` 0 (depthwise) and 2: Paddle Inference (oneDNN on and off) and ONNX Runtime within 1e-4."""
+    config = tiny_config(str(tmp_path), "ctrgcn_light_ntucs_joint.yaml", "Grouped_joint",
+                         [[1, 1, True], [4, 2, False]], temporal_groups=groups)
+    weights = save_weights(config, str(tmp_path / "grouped.pdparams"))
+    code = export_tool.main(["-c", config, "-p", weights, "-o", str(tmp_path / "inference"), "--onnx", "--check"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    for label in ("oneDNN on", "oneDNN off", "ONNX Runtime"):
+        line = next(line for line in out.splitlines() if label in line)
+        assert line.endswith(" ok") and float(line.split(": ")[1].split()[0]) <= 1e-4, line
 
 
 def test_export_reference_is_the_dynamic_graph(ntu, exported):

@@ -19,7 +19,7 @@ import paddle.nn as nn
 
 from ..graphs import get_graph
 from ..registry import BACKBONES
-from .units import TCN_GCN_unit, TCN_unit, init_bn
+from .units import TCN_GCN_unit, TCN_unit, branch_groups, init_bn
 
 Block = Tuple[int, int, bool]
 
@@ -74,6 +74,11 @@ class CTRGCN(nn.Layer):
         in_channels: coordinates per joint C (3 for x, y, z; 2 for 2-D keypoints).
         adaptive: learn the adjacency (``PA``) or keep it fixed (buffer ``A``).
         blocks: ``[[width, stride, spatial], ...]``; default: the ten CTR-GCN blocks.
+        temporal_groups: groups of the dilated (5 x 1) temporal convolutions of every
+            multi-scale TCN. 1 (default) = dense convolutions, PaddleVideo's parameters and keys;
+            g > 1 = g groups (g must divide each branch's channels, base_channel * width / 4);
+            0 = depthwise (one group per channel: weights (C, 1, 5, 1) instead of (C, C, 5, 1)).
+            The 1x1 convolutions stay dense, so channels still mix in every block.
 
     Input (N, C, T, V, M); output (N, M, C_out, T_out, V) with C_out = base_channel * last
     width and T_out = T divided by the product of strides (rounded up).
@@ -83,7 +88,7 @@ class CTRGCN(nn.Layer):
 
     def __init__(self, num_point: int = 25, num_person: int = 2, base_channel: int = 64, graph: str = "ntu_rgb_d",
                  graph_args: Optional[dict] = None, in_channels: int = 3, adaptive: bool = True,
-                 blocks: Optional[list] = None):
+                 blocks: Optional[list] = None, temporal_groups: int = 1):
         super().__init__()
         for key, value in (("num_point", num_point), ("num_person", num_person),
                            ("base_channel", base_channel), ("in_channels", in_channels)):
@@ -108,10 +113,15 @@ class CTRGCN(nn.Layer):
                 raise ValueError(f"backbone.blocks[{k}]: {out_channels} channels (base_channel * width) "
                                  "must be a multiple of 4 (four temporal branches)")
             residual = k > 0
+            try:
+                branch_groups(out_channels // 4, temporal_groups)
+            except ValueError as err:
+                raise ValueError(f"backbone.{err} (in blocks[{k}])") from None
             if spatial:
-                unit = TCN_GCN_unit(channels, out_channels, self.graph.A, stride, residual, adaptive)
+                unit = TCN_GCN_unit(channels, out_channels, self.graph.A, stride, residual, adaptive,
+                                    temporal_groups=temporal_groups)
             else:
-                unit = TCN_unit(channels, out_channels, stride, residual)
+                unit = TCN_unit(channels, out_channels, stride, residual, temporal_groups=temporal_groups)
             name = f"l{k + 1}"
             self.add_sublayer(name, unit)
             self.block_names.append(name)
@@ -153,5 +163,6 @@ class CTRGCN_light(CTRGCN):
 
     def __init__(self, num_point: int = 25, num_person: int = 2, base_channel: int = 60, graph: str = "ntu_rgb_d",
                  graph_args: Optional[dict] = None, in_channels: int = 3, adaptive: bool = True,
-                 blocks: Optional[list] = None):
-        super().__init__(num_point, num_person, base_channel, graph, graph_args, in_channels, adaptive, blocks)
+                 blocks: Optional[list] = None, temporal_groups: int = 1):
+        super().__init__(num_point, num_person, base_channel, graph, graph_args, in_channels, adaptive, blocks,
+                         temporal_groups)

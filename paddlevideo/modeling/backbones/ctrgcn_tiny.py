@@ -17,11 +17,13 @@ from .ctrgcn import CTRGCN_LIGHT_BLOCKS, CTRGCN
 
 @BACKBONES.register()
 class CTRGCN_tiny(CTRGCN):
-    """CTRGCN with ``CTRGCN_LIGHT_BLOCKS`` and base_channel 32; arguments as ``CTRGCN``."""
+    """CTRGCN with ``CTRGCN_LIGHT_BLOCKS`` and base_channel 32; arguments as ``CTRGCN``
+    (``temporal_groups: 0`` makes the temporal convolutions depthwise)."""
 
     default_blocks = CTRGCN_LIGHT_BLOCKS
 
     def __init__(self, num_point: int = 25, num_person: int = 2, base_channel: int = 32, graph: str = "ntu_rgb_d",
                  graph_args: Optional[dict] = None, in_channels: int = 3, adaptive: bool = True,
-                 blocks: Optional[list] = None):
-        super().__init__(num_point, num_person, base_channel, graph, graph_args, in_channels, adaptive, blocks)
+                 blocks: Optional[list] = None, temporal_groups: int = 1):
+        super().__init__(num_point, num_person, base_channel, graph, graph_args, in_channels, adaptive, blocks,
+                         temporal_groups)

@@ -191,13 +191,18 @@ class SpatialCTRGC(nn.Layer):
 
 
 class TemporalConv(nn.Layer):
-    """(k x 1) convolution over time (optionally strided / dilated) followed by BN."""
+    """(k x 1) convolution over time (optionally strided / dilated / grouped) followed by BN.
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, dilation: int = 1):
+    ``groups`` splits the channels into independent groups (``in_channels`` for a depthwise
+    convolution); the weight is then (out_channels, in_channels / groups, k, 1).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, dilation: int = 1,
+                 groups: int = 1):
         super().__init__()
         pad = (kernel_size - 1) * dilation // 2  # keeps T when stride == 1
         self.conv = Conv2D(in_channels, out_channels, kernel_size=(kernel_size, 1), padding=(pad, 0),
-                           stride=(stride, 1), dilation=(dilation, 1))
+                           stride=(stride, 1), dilation=(dilation, 1), groups=groups)
         self.bn = nn.BatchNorm2D(out_channels)
         init_conv(self.conv)
 
@@ -205,27 +210,45 @@ class TemporalConv(nn.Layer):
         return self.bn(self.conv(x))
 
 
+def branch_groups(width: int, temporal_groups: int) -> int:
+    """Groups of a ``width``-channel temporal convolution for the ``temporal_groups`` setting
+    (0 = depthwise, i.e. ``width``); ValueError when it does not divide ``width``."""
+    if isinstance(temporal_groups, bool) or not isinstance(temporal_groups, int) or temporal_groups < 0:
+        raise ValueError(f"temporal_groups must be 0 (depthwise) or a positive integer, got {temporal_groups!r}")
+    groups = temporal_groups or width
+    if width % groups:
+        raise ValueError(f"temporal_groups = {temporal_groups} does not divide the {width} channels of a "
+                         "temporal branch")
+    return groups
+
+
 class MultiScaleTCN(nn.Layer):
     """Multi-scale temporal convolution: parallel branches concatenated on channels.
 
     One branch per dilation (1x1 conv, BN, ReLU, dilated temporal conv + BN), one max-pool
     branch (1x1 conv, BN, ReLU, 3x1 max-pool, BN) and one strided 1x1 branch (conv, BN).
-    Each branch has ``out_channels / (len(dilations) + 2)`` channels.
+    Each branch has ``width = out_channels / (len(dilations) + 2)`` channels.
+
+    ``temporal_groups`` groups the dilated temporal convolutions only (the 1x1 convolutions
+    still mix all channels): 1 = dense (weights (width, width, k, 1)), g > 1 = g groups
+    (g must divide width), 0 = depthwise (groups = width, weights (width, 1, k, 1)).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 5, stride: int = 1,
-                 dilations: Sequence[int] = (1, 2)):
+                 dilations: Sequence[int] = (1, 2), temporal_groups: int = 1):
         super().__init__()
         num_branches = len(dilations) + 2
         if out_channels % num_branches:
             raise ValueError(f"multi-scale TCN: {out_channels} output channels do not split into "
                              f"{num_branches} equal branches")
         width = out_channels // num_branches
+        groups = branch_groups(width, temporal_groups)
 
         def squeeze() -> list:  # 1x1 conv to the branch width
             return [Conv2D(in_channels, width, 1), nn.BatchNorm2D(width), nn.ReLU()]
 
-        branches = [nn.Sequential(*squeeze(), TemporalConv(width, width, kernel_size, stride, d)) for d in dilations]
+        branches = [nn.Sequential(*squeeze(), TemporalConv(width, width, kernel_size, stride, d, groups))
+                    for d in dilations]
         branches.append(nn.Sequential(*squeeze(), nn.MaxPool2D(kernel_size=(3, 1), stride=(stride, 1), padding=(1, 0)),
                                       nn.BatchNorm2D(width)))
         branches.append(nn.Sequential(Conv2D(in_channels, width, 1, stride=(stride, 1)), nn.BatchNorm2D(width)))
@@ -257,10 +280,11 @@ class TCN_GCN_unit(nn.Layer):
     """CTR-GC spatial module, multi-scale temporal module and a residual: (N, C_in, T, V) -> (N, C_out, T/stride, V)."""
 
     def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, stride: int = 1, residual: bool = True,
-                 adaptive: bool = True, kernel_size: int = 5, dilations: Sequence[int] = (1, 2)):
+                 adaptive: bool = True, kernel_size: int = 5, dilations: Sequence[int] = (1, 2),
+                 temporal_groups: int = 1):
         super().__init__()
         self.gcn1 = SpatialCTRGC(in_channels, out_channels, A, adaptive=adaptive)
-        self.tcn1 = MultiScaleTCN(out_channels, out_channels, kernel_size, stride, dilations)
+        self.tcn1 = MultiScaleTCN(out_channels, out_channels, kernel_size, stride, dilations, temporal_groups)
         self.residual = residual_path(in_channels, out_channels, stride, residual)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
@@ -271,9 +295,9 @@ class TCN_unit(nn.Layer):
     """Multi-scale temporal module and a residual, no spatial mixing: (N, C_in, T, V) -> (N, C_out, T/stride, V)."""
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1, residual: bool = True,
-                 kernel_size: int = 5, dilations: Sequence[int] = (1, 2)):
+                 kernel_size: int = 5, dilations: Sequence[int] = (1, 2), temporal_groups: int = 1):
         super().__init__()
-        self.tcn1 = MultiScaleTCN(in_channels, out_channels, kernel_size, stride, dilations)
+        self.tcn1 = MultiScaleTCN(in_channels, out_channels, kernel_size, stride, dilations, temporal_groups)
         self.residual = residual_path(in_channels, out_channels, stride, residual)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
