@@ -1,6 +1,7 @@
 """Knowledge distillation (paddlevideo/tasks/distill.py): the loss, the frozen teacher, the
 DISTILL config section and main.py training with it, on tiny generated data."""
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -223,6 +224,20 @@ def test_distilled_run_validates_tests_and_keeps_the_teacher_out(tmp_path, monke
     assert main_module.main(["--test", "-c", cfg, "-w", str(out / "tiny_best.pdparams"),
                              "--output", str(tmp_path / "test")]) == 0
     assert np.load(tmp_path / "test" / "scores.npz")["scores"].shape == (8, 3)
+
+
+def test_data_parallel_distillation_keeps_ranks_identical(tmp_path):
+    """Two CPU processes: the student's gradients are still averaged across ranks."""
+    cfg = tiny_config(str(tmp_path), epochs=1, DISTILL=distill_section(str(tmp_path)))
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=ROOT)
+    cmd = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", "2",
+           "--log_dir", str(tmp_path / "dist_log"), os.path.join(ROOT, "main.py"), "-c", cfg, "--seed", "2"]
+    proc = subprocess.run(cmd, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
+    logs = "".join(open(p).read() for p in (tmp_path / "dist_log").glob("workerlog.*"))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:] + logs[-3000:]
+    sums = [line.split("weights checksum ")[1].strip() for line in logs.splitlines() if "weights checksum " in line]
+    assert len(sums) == 2 and sums[0] == sums[1], sums
+    assert logs.count("loss_kd: ") == 2
 
 
 # ----------------------------------------------------------------------------- the shipped config
