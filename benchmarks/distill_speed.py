@@ -87,8 +87,8 @@ def report(times: Dict[str, List[float]], command: str) -> str:
              f"{len(ratios)} alternating rounds; the machine was shared with other runs, so the ratio "
              "is the number to read).",
              "",
-             "CTRGCN_tiny student (9 channels) + CTRGCN teacher (3 joint channels), batch 16 of "
-             f"(9, 52, 20, 1), fast CPU path, main.py's training step:",
+             f"CTRGCN_tiny student (9 channels) + CTRGCN teacher (3 joint channels), batch {SHAPE[0]} of "
+             f"{SHAPE[1:]}, fast CPU path, main.py's training step:",
              "",
              "| action | median (s) |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" for k, v in med.items()]
