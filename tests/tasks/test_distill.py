@@ -255,3 +255,26 @@ def test_shipped_distill_config_teacher_fits_the_student():
         os.chdir(cwd)
     x = paddle.to_tensor(np.random.RandomState(0).randn(2, 9, 52, 20, 1).astype("float32"))
     assert distiller.teacher_logits(x).shape == [2, 10]
+
+
+def test_ntu_distill_config_takes_paddlevideo_released_ctrgcn_as_teacher():
+    """The NTU-60 recipe's teacher is PaddleVideo's released CTRGCN: a state dict with its key names
+    (the shared upstream fixture) loads strictly as the teacher, and sees the 3 joint channels."""
+    from tests.conftest import shared_path
+    weights = shared_path("fixtures", "ctrgcn_paddlevideo_parity.pdparams")
+    cfg = get_config(os.path.join(ROOT, "configs/recognition/ctrgcn/ctrgcn_tiny_ntucs_joint_distill.yaml"),
+                     overrides=[f"DISTILL.teacher_weights={weights}"], show=False)
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        distiller = Distiller(DistillOptions(**cfg.DISTILL), build_model(cfg.MODEL))
+    finally:
+        os.chdir(cwd)
+    x = np.random.RandomState(0).randn(2, 9, 16, 25, 2).astype("float32")
+    teacher = build_model(get_config(os.path.join(ROOT, cfg.DISTILL.teacher_config), show=False).MODEL)
+    from paddlevideo.utils import checkpoint
+    checkpoint.load_weights(teacher, weights, strict=True)
+    teacher.eval()
+    with paddle.no_grad():
+        direct = teacher([paddle.to_tensor(x[:, :3])], mode="infer").numpy()
+    np.testing.assert_allclose(distiller.teacher_logits(paddle.to_tensor(x)).numpy(), direct, atol=1e-5)
