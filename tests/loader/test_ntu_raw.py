@@ -217,6 +217,23 @@ def test_x_y_z_parse_exactly_like_float(texts):
     np.testing.assert_array_equal(seq.bodies["9"].joints, expected)
 
 
+EDGE_FORMS = ["0.0", "-0.0", "+0.5", "1.5", "-9.99999999", "9.99999999", "0.00000001",
+              "-0.12345678", "0.123456789", "5.", "-5.", ".5", "12.5", "-123.25", "7", "-0",
+              "1.5E-05", "-2.384186E-07", "3.0e2", "0.99999999", "1.00000001", "+9.9"]
+
+
+def test_x_y_z_edge_forms_parse_exactly_like_float():
+    """d.ffff with 1 to 8 digits after the dot (the fast form), and its neighbours."""
+    texts = (EDGE_FORMS * 4)[:75]
+    lines = ["1", "1", "9 0 1 1 1 1 0 0 0 2", "25"]
+    lines += [f"{texts[3 * j]} {texts[3 * j + 1]} {texts[3 * j + 2]} 1 2 3 4 0 0 0 0 2"
+              for j in range(25)]
+    joints = parse(("\n".join(lines) + "\n").encode()).bodies["9"].joints
+    expected = np.array([float(t) for t in texts], dtype=np.float32).reshape(1, 25, 3)
+    np.testing.assert_array_equal(joints, expected)
+    np.testing.assert_array_equal(np.signbit(joints), np.signbit(expected))  # -0.0 stays -0.0
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text("0123456789.+-eE", min_size=1, max_size=20), st.sampled_from([0, 5, 11]))
 def test_every_field_accepts_exactly_decimal_numbers(token, column):
