@@ -65,7 +65,7 @@ def main(argv=None) -> int:
         model = load_eval_model(cfg, args.pretrained_params)
         exported = export_paddle(model, shape, args.output_path, name)
         if args.onnx:
-            exported.onnx_file = export_onnx(exported.model_file, exported.params_file)
+            exported.onnx_file = export_onnx(model, shape, os.path.join(args.output_path, name + ".onnx"))
         if args.quantize:
             exported.int8_file = quantize_onnx(exported.onnx_file)
     except (FileNotFoundError, ValueError, RuntimeError) as err:

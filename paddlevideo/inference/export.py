@@ -8,10 +8,12 @@ Files written to the output folder, for a save name ``S`` (default: the config's
   output, the logits (N, num_classes).
 - ``S.check.npz``: the dynamic graph's logits for a fixed random input (see
   ``paddlevideo/inference/verify.py``); predictors compare against it before serving.
-- ``S.onnx`` (with ``onnx=True``): the same program converted by paddle2onnx, then cleaned by
-  ONNX Runtime's basic (hardware-independent) graph optimisations: constants folded, BatchNorm
-  folded into the preceding convolutions, identities and unused initialisers dropped. It holds
-  standard ONNX operators only, so other runtimes can load it too.
+- ``S.onnx`` (``export_onnx``): the model traced once more with CTR-GC's adjacency subsets
+  computed side by side (``use_fused_subsets``; same weights, same outputs), converted by
+  paddle2onnx, then cleaned by ONNX Runtime's basic (hardware-independent) graph
+  optimisations: constants folded, BatchNorm folded into the preceding convolutions,
+  identities and unused initialisers dropped. It holds standard ONNX operators only, so
+  other runtimes can load it too.
 - ``S.int8.onnx`` (with ``quantize_onnx``): ``S.onnx`` with ONNX Runtime's dynamic int8
   quantization (see ``quantize_onnx``).
 """
@@ -27,6 +29,7 @@ from typing import Any, List, Mapping, Optional, Tuple
 import paddle
 from paddle.static import InputSpec
 
+from ..modeling.backbones.units import use_fused_subsets
 from ..modeling.builder import build_model
 from ..utils import checkpoint
 from ..utils.fileio import atomic_write
@@ -94,31 +97,40 @@ class InferenceNet(paddle.nn.Layer):
         return self.model([data_batch_0], mode="infer")
 
 
-def export_paddle(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_dir: str,
-                  save_name: str) -> ExportedModel:
-    """``paddle.jit.save`` ``model`` (eval mode, input (N, *shape)) to ``out_dir/save_name.*``.
+def _save_static(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_dir: str, save_name: str,
+                 with_reference: bool = True) -> Tuple[str, str]:
+    """``paddle.jit.save`` ``model`` (input (N, *shape)) to ``out_dir/save_name.json/.pdiparams``
+    (and the reference check file); returns the two model paths.
 
     The files are written to a temporary folder first and moved in place, so an interrupted
-    export never leaves a half-written model behind. The reference check file is written too.
+    export never leaves a half-written model behind.
     """
     os.makedirs(out_dir, exist_ok=True)
     spec = InputSpec([None, *shape], "float32", name=INPUT_NAME)
     static = paddle.jit.to_static(InferenceNet(model), input_spec=[spec], full_graph=True)
     tmp = tempfile.mkdtemp(prefix=".export_", dir=out_dir)
     try:
-        reference = make_reference(model, shape)
+        reference = make_reference(model, shape) if with_reference else None
         paddle.jit.save(static, os.path.join(tmp, save_name))
-        save_reference(reference, reference_path(os.path.join(tmp, save_name + ".json")))
+        if reference is not None:
+            save_reference(reference, reference_path(os.path.join(tmp, save_name + ".json")))
         for name in os.listdir(tmp):
             os.replace(os.path.join(tmp, name), os.path.join(out_dir, name))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     stem = os.path.join(out_dir, save_name)
-    model_file = stem + ".json"
-    if not os.path.isfile(model_file):
-        raise RuntimeError(f"paddle.jit.save did not write {model_file}; this exporter expects Paddle 3.x "
+    if not os.path.isfile(stem + ".json"):
+        raise RuntimeError(f"paddle.jit.save did not write {stem}.json; this exporter expects Paddle 3.x "
                            "(PIR, .json programs)")
-    return ExportedModel(model_file, stem + ".pdiparams", reference_path(model_file))
+    return stem + ".json", stem + ".pdiparams"
+
+
+def export_paddle(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_dir: str,
+                  save_name: str) -> ExportedModel:
+    """``paddle.jit.save`` ``model`` (eval mode, input (N, *shape)) to ``out_dir/save_name.*``,
+    with the reference check file."""
+    model_file, params_file = _save_static(model, shape, out_dir, save_name)
+    return ExportedModel(model_file, params_file, reference_path(model_file))
 
 
 def _onnx_tools():
@@ -132,8 +144,28 @@ def _onnx_tools():
     return onnx, onnxruntime, paddle2onnx
 
 
-def export_onnx(model_file: str, params_file: str, onnx_file: Optional[str] = None,
+def export_onnx(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], onnx_file: str,
                 opset: int = ONNX_OPSET) -> str:
+    """Export ``model`` (eval mode, input (N, *shape)) to ONNX; returns ``onnx_file``.
+
+    The model is traced once more for ONNX, with each spatial module's subsets computed at
+    once (``use_fused_subsets``: fewer, larger operators, faster in ONNX Runtime but not
+    under Paddle Inference's oneDNN, so the .json program keeps the default form), saved to a
+    temporary folder and converted by ``convert_to_onnx``.
+    """
+    out_dir = os.path.dirname(os.path.abspath(onnx_file))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".onnx_", dir=out_dir)
+    try:
+        with use_fused_subsets(model):
+            model_file, params_file = _save_static(model, shape, tmp, "model", with_reference=False)
+        return convert_to_onnx(model_file, params_file, onnx_file, opset)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def convert_to_onnx(model_file: str, params_file: str, onnx_file: Optional[str] = None,
+                    opset: int = ONNX_OPSET) -> str:
     """Convert an exported Paddle model to ONNX with paddle2onnx; returns the .onnx path.
 
     paddle2onnx logs conversion errors instead of raising them, so the result is checked:

@@ -4,7 +4,8 @@ import paddle
 import pytest
 
 from paddlevideo.modeling.backbones.units import (CTRGC, Conv2D, MultiScaleTCN, SpatialCTRGC, TemporalConv, aggregate,
-                                                  pair_difference_map, time_mean, use_reference_ops)
+                                                  pair_difference_map, time_mean, use_fused_subsets,
+                                                  use_reference_ops)
 from paddlevideo.modeling.graphs import get_graph
 
 
@@ -85,6 +86,35 @@ def test_static_graph_forms_match_the_dynamic_graph():
                                   full_graph=True)
     with paddle.no_grad():
         np.testing.assert_allclose(static(x).numpy(), module.forward(x).numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("adaptive, in_channels", [(True, 16), (False, 16), (True, 3)])
+def test_fused_subsets_static_form_matches_the_dynamic_graph(adaptive, in_channels):
+    """use_fused_subsets: the static program computing every subset at once gives the dynamic
+    graph's output (any batch and frame count); outside the ``with`` nothing is fused."""
+    paddle.seed(0)
+    module = SpatialCTRGC(in_channels, 24, get_graph("ntu_rgb_d").A, adaptive=adaptive)
+    rng = np.random.RandomState(5)
+    for param in module.parameters():
+        value = param.numpy()
+        if np.ptp(value) == 0:
+            param.set_value(value + rng.normal(0.0, 0.3, value.shape).astype("float32"))
+    module.eval()
+    inputs = [randn(n, in_channels, T, 25, seed=T) for n, T in ((1, 7), (3, 12))]
+    with paddle.no_grad():
+        wants = [module(x).numpy() for x in inputs]  # dynamic graph (to_static below converts module in place)
+    spec = [paddle.static.InputSpec([None, in_channels, None, 25], "float32")]
+    with use_fused_subsets(module):
+        assert module.fuse_subsets
+        static = paddle.jit.to_static(module, input_spec=spec, full_graph=True)
+        program = static.forward.concrete_program.main_program  # traced here, inside the with
+    assert not module.fuse_subsets
+    ops = [op.name() for op in program.global_block().ops]
+    assert ops.count("pd_op.tanh") == 1  # one relation for all three subsets (the per-subset form has three)
+    for x, want in zip(inputs, wants):
+        with paddle.no_grad():
+            np.testing.assert_allclose(static(x).numpy(), want, rtol=1e-5, atol=1e-5)
+    assert min(np.abs(want).max() for want in wants) > 0.1
 
 
 def test_ctrgc_reference_form_needs_no_mean_or_map():

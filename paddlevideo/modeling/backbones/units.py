@@ -11,8 +11,9 @@ released CTR-GCN weights.
 """
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import numpy as np
 import paddle
@@ -154,8 +155,11 @@ class SpatialCTRGC(nn.Layer):
     """Sum of one CTR-GC per adjacency subset, BN, residual (``down``), ReLU.
 
     ``PA`` is the trainable adjacency (3, V, V) when ``adaptive``; otherwise the fixed
-    adjacency is kept as the buffer ``A``.
+    adjacency is kept as the buffer ``A``. ``fuse_subsets = True`` (set by
+    ``use_fused_subsets``) makes static graphs compute all subsets at once (``fused_forward``).
     """
+
+    fuse_subsets = False
 
     def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, adaptive: bool = True):
         super().__init__()
@@ -181,12 +185,51 @@ class SpatialCTRGC(nn.Layer):
         self.register_buffer("pair_map", paddle.to_tensor(pair_difference_map(A.shape[-1])), persistable=False)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        if self.fuse_subsets and not paddle.in_dynamic_mode() and not self.convs[0].reference_ops:
+            return self.fused_forward(x)
         A = self.PA if self.adaptive else self.A
         x_mean = None if self.convs[0].reference_ops else time_mean(x)  # (N, C_in, 1, V)
         y = None
         for i, ctrgc in enumerate(self.convs):
             z = ctrgc(x, x_mean, A[i], self.alpha, self.pair_map)
             y = z if y is None else y + z
+        return F.relu(self.bn(y) + self.down(x))
+
+    def fused_forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """``forward`` with the S adjacency subsets side by side: (N, C_in, T, V) -> (N, C_out, T, V).
+
+        One convolution embeds the time mean for every subset's conv1 and conv2, one grouped
+        convolution (S groups) applies every conv4, one convolution every conv3, one batched
+        matrix product aggregates all N*S*C_out channels and a sum over subsets ends it; the
+        parameters are the layers' own, concatenated in the graph (constant-folded by an
+        exporter). ONNX Runtime then runs about 500 instead of about 1170 operators for CTRGCN,
+        half the convolution calls (benchmarks/RESULTS.md, "ONNX Runtime speed"); under Paddle
+        Inference's oneDNN it was about 3x slower than ``forward``, so only the ONNX export
+        (``paddlevideo/inference/export.py``) uses it.
+        """
+        convs = self.convs
+        S, V = len(convs), self.pair_map.shape[0] // 2  # pair_map: (2V, V*V)
+        R, C = convs[0].conv1.weight.shape[0], convs[0].conv3.weight.shape[0]
+
+        def stacked(layers, name):
+            return paddle.concat([getattr(layer, name) for layer in layers])
+
+        embed = [c.conv1 for c in convs] + [c.conv2 for c in convs]
+        x_mean = time_mean(x)  # (N, C_in, 1, V)
+        embedded = F.conv2d(x_mean, stacked(embed, "weight"), stacked(embed, "bias"))  # (N, 2*S*R, 1, V)
+        pairs = embedded.reshape([-1, 2, S * R, V]).transpose([0, 2, 1, 3]).reshape([-1, 2 * V])  # (N*S*R, 2V)
+        relation = paddle.tanh(paddle.matmul(pairs, self.pair_map)).reshape([-1, S * R, V, V])
+        conv4 = [c.conv4 for c in convs]
+        topology = F.conv2d(relation, stacked(conv4, "weight") * self.alpha, stacked(conv4, "bias") * self.alpha,
+                            groups=S)  # (N, S*C, V, V), subset-major
+        A = self.PA if self.adaptive else self.A
+        topology = topology.reshape([-1, S, C, V, V]) + A.unsqueeze(1)  # (N, S, C, V, V)
+        conv3 = [c.conv3 for c in convs]
+        features = F.conv2d(x, stacked(conv3, "weight"), stacked(conv3, "bias"))  # (N, S*C, T, V)
+        frames = paddle.shape(x)[2]
+        out = paddle.matmul(features.reshape([-1, frames, V]), topology.reshape([-1, V, V]),
+                            transpose_y=True)  # (N*S*C, T, V)
+        y = out.reshape([-1, S, C, frames, V]).sum(axis=1)  # (N, C, T, V)
         return F.relu(self.bn(y) + self.down(x))
 
 
@@ -302,6 +345,20 @@ class TCN_unit(nn.Layer):
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         return _add_residual(self.tcn1(x), x, self.residual)
+
+
+@contextlib.contextmanager
+def use_fused_subsets(model: nn.Layer) -> Iterator[nn.Layer]:
+    """Inside the ``with``, static graphs traced from ``model`` compute each spatial module's
+    subsets at once (``SpatialCTRGC.fused_forward``); the dynamic graph is unchanged."""
+    modules = [layer for layer in model.sublayers(include_self=True) if isinstance(layer, SpatialCTRGC)]
+    for layer in modules:
+        layer.fuse_subsets = True
+    try:
+        yield model
+    finally:
+        for layer in modules:
+            layer.fuse_subsets = False
 
 
 def use_reference_ops(model: nn.Layer, enabled: bool = True) -> None:

@@ -1,0 +1,63 @@
+"""paddlevideo/inference/export.py: export_onnx traces the model with CTR-GC's subsets fused
+(units.use_fused_subsets) and the ONNX model computes the dynamic graph's logits."""
+import numpy as np
+import paddle
+import pytest
+
+from paddlevideo.inference.export import export_onnx
+from paddlevideo.modeling import build_model
+from paddlevideo.modeling.backbones.units import SpatialCTRGC
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+pytest.importorskip("paddle2onnx")
+
+ATOL = 1e-4
+T = 16
+
+
+def trained_like(backbone: str, in_channels: int, base_channel: int) -> paddle.nn.Layer:
+    """The backbone (its own blocks, ``base_channel`` wide) with a 60-class head; constant-initialised parameters
+    (biases, alpha, BN affine) made random and BN statistics taken from one random batch, so
+    the logits have a trained model's scale (a few units) and every term matters."""
+    paddle.seed(0)
+    model = build_model({"framework": "RecognizerGCN",
+                         "backbone": {"name": backbone, "in_channels": in_channels, "base_channel": base_channel},
+                         "head": {"name": "CTRGCNHead", "num_classes": 60, "in_channels": base_channel}})
+    rng = np.random.RandomState(0)
+    for param in model.parameters():
+        value = param.numpy()
+        if np.ptp(value) == 0:
+            param.set_value(value + rng.normal(0.0, 0.2, value.shape).astype("float32"))
+    norms = [m for m in model.sublayers() if isinstance(m, (paddle.nn.BatchNorm1D, paddle.nn.BatchNorm2D))]
+    for m in norms:
+        m._momentum = 0.0  # running statistics := this batch's
+    model.train()
+    with paddle.no_grad():
+        model([paddle.to_tensor(rng.randn(8, in_channels, T, 25, 2).astype("float32"))], mode="infer")
+    model.eval()
+    return model
+
+
+# narrower than the defaults (CTRGCN 64, CTRGCN_light 60) to keep the test fast; blocks as registered
+@pytest.mark.parametrize("backbone, in_channels, base_channel", [("CTRGCN", 3, 16), ("CTRGCN_light", 3, 20),
+                                                                 ("CTRGCN_tiny", 9, 32)])
+def test_onnx_export_matches_the_dynamic_graph(backbone, in_channels, base_channel, tmp_path):
+    model = trained_like(backbone, in_channels, base_channel)
+    onnx_file = export_onnx(model, (in_channels, T, 25, 2), str(tmp_path / "out" / f"{backbone}.onnx"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{backbone}.onnx"]  # no temporary left
+    spatial = sum(isinstance(m, SpatialCTRGC) for m in model.sublayers())
+    nodes = [n.op_type for n in onnx.load(onnx_file).graph.node]
+    assert nodes.count("Tanh") == spatial  # one relation per spatial module: subsets fused
+    assert not any(m.fuse_subsets for m in model.sublayers() if isinstance(m, SpatialCTRGC))
+
+    session = ort.InferenceSession(onnx_file, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    x = np.random.RandomState(1).randn(16, in_channels, T, 25, 2).astype("float32")
+    with paddle.no_grad():
+        want = model([paddle.to_tensor(x)], mode="infer").numpy()
+    assert 1.0 < np.abs(want).max() < 100.0  # a trained model's scale, so ATOL is meaningful
+    for batch in (1, 16):
+        diff = float(np.abs(session.run(None, {name: x[:batch]})[0] - want[:batch]).max())
+        assert diff <= ATOL, f"{backbone}, batch {batch}: max |logit difference| {diff:.3g} > {ATOL}"
