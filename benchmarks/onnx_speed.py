@@ -10,7 +10,10 @@ PyTorch CTR-GCN exported to ONNX, and int8 agreement with fp32 on NW-UCLA; write
    tools/predict.py --backend onnxruntime uses, at batch 1 and 16 with --threads threads, with
    and without ONNX Runtime's thread spinning (CTRGCN_light also quantized with int8 instead
    of uint8 weights, "int8 (s8 weights)", not shipped, no spinning only); at batch 1 also the CPU time of one run with one
-   thread (the work done, less sensitive to other jobs than wall time). All models and settings
+   thread (the work done, less sensitive to other jobs than wall time). In the same rounds: each
+   model's .json program through Paddle Inference with oneDNN (predict.py's default backend),
+   and CTRGCN's .json program converted to ONNX as is ("per-subset graph", the export before
+   the subsets were fused). All models and settings
    are timed interleaved (round-robin, --rounds rounds), so a changing machine load hits them
    alike; ratios to the official model are the median of per-round ratios.
 2. With --sweep, CTRGCN (and the official model) at batch 1 under other session options:
@@ -47,6 +50,8 @@ MODELS = (("CTRGCN", "ctrgcn_ntucs_joint.yaml"), ("CTRGCN_light", "ctrgcn_light_
           ("CTRGCN_tiny", "ctrgcn_tiny_ntucs_joint.yaml"))
 OFFICIAL = "official CTR-GCN"
 S8 = "int8 (s8 weights)"
+PER_SUBSET = "CTRGCN, per-subset graph"
+PADDLE = "fp32, Paddle Inference oneDNN"
 UCLA_CONFIG = os.path.join(CONFIGS, "ctrgcn_light_ucla_joint.yaml")
 UCLA_WEIGHTS = os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_light_ucla_joint.pdparams")
 
@@ -70,7 +75,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def export_model(config: str, weights: Optional[str], out_dir: str, quantize: bool = True):
-    """Export ``config`` (weights, or seeded initial weights) as export_model.py --onnx [--quantize int8]."""
+    """Export ``config`` (weights, or seeded initial weights) as export_model.py --onnx [--quantize int8];
+    returns the config, the eval-mode model and the exported files."""
     import paddle
     from paddlevideo.inference.export import export_onnx, export_paddle, input_shape, load_eval_model, quantize_onnx
     from paddlevideo.utils import get_config
@@ -79,10 +85,10 @@ def export_model(config: str, weights: Optional[str], out_dir: str, quantize: bo
     paddle.seed(0)
     model = load_eval_model(cfg, weights)
     exported = export_paddle(model, input_shape(cfg), out_dir, cfg["model_name"])
-    exported.onnx_file = export_onnx(exported.model_file, exported.params_file)
+    exported.onnx_file = export_onnx(model, input_shape(cfg), os.path.join(out_dir, cfg["model_name"] + ".onnx"))
     if quantize:
         exported.int8_file = quantize_onnx(exported.onnx_file)
-    return cfg, exported
+    return cfg, model, exported
 
 
 def quantize_s8_weights(onnx_file: str, out: str) -> str:
@@ -112,13 +118,22 @@ def runtime_graph_counts(path: str, out: str) -> collections.Counter:
     return op_counts(out)
 
 
-def raw_paddle2onnx_counts(model_file: str, params_file: str, out: str) -> collections.Counter:
-    """Operators of paddle2onnx's own output, before the export's cleaning step."""
+def paddle2onnx_counts(model_file: str, params_file: str, out: str) -> collections.Counter:
+    """Operators of paddle2onnx's own output for a Paddle program, before the export's cleaning step."""
     import paddle2onnx
     from paddlevideo.inference.export import ONNX_OPSET
     paddle2onnx.export(model_file, params_file, save_file=out, opset_version=ONNX_OPSET,
                        enable_onnx_checker=True, optimize_tool="None")
     return op_counts(out)
+
+
+def raw_paddle2onnx_counts(model, shape: Tuple[int, ...], out_dir: str) -> collections.Counter:
+    """``paddle2onnx_counts`` of the program ``export_onnx`` converts (subsets fused)."""
+    from paddlevideo.inference.export import export_paddle
+    from paddlevideo.modeling.backbones.units import use_fused_subsets
+    with use_fused_subsets(model):
+        program = export_paddle(model, shape, out_dir, "fused")
+    return paddle2onnx_counts(program.model_file, program.params_file, os.path.join(out_dir, "raw.onnx"))
 
 
 # ----------------------------------------------------------------------------- timing
@@ -181,7 +196,7 @@ def ucla_agreement(args, work: str) -> Optional[dict]:
         print(f"NW-UCLA data not found at {args.data}: int8 agreement on real data skipped", file=sys.stderr)
         return None
     weights = args.ucla_weights or (UCLA_WEIGHTS if os.path.isfile(UCLA_WEIGHTS) else None)
-    cfg, exported = export_model(UCLA_CONFIG, weights, os.path.join(work, "ucla"))
+    cfg, _, exported = export_model(UCLA_CONFIG, weights, os.path.join(work, "ucla"))
     dataset = UCLADataset(args.data, build_pipeline(cfg["PIPELINE"]["test"]), split="val", test_mode=True)
     x = np.stack([dataset[i][0] for i in range(len(dataset))]).astype(np.float32)
     labels = np.array([int(dataset[i][1]) for i in range(len(dataset))])
@@ -205,6 +220,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import onnxruntime as ort
     from paddlevideo.inference import PredictorOptions, create_predictor
+    from paddlevideo.inference.export import convert_to_onnx
 
     if args.torch_ctrgcn and not os.path.isfile(args.torch_ctrgcn):
         print(f"error: --torch-ctrgcn {args.torch_ctrgcn}: no such file", file=sys.stderr)
@@ -213,15 +229,23 @@ def main(argv=None) -> int:
     load_start = os.getloadavg()[0]
     models: Dict[str, dict] = {}
     for name, config in MODELS:
-        cfg, exported = export_model(os.path.join(CONFIGS, config), None, os.path.join(work, name))
+        cfg, model, exported = export_model(os.path.join(CONFIGS, config), None, os.path.join(work, name))
         shape = tuple(cfg["INFERENCE"][k] for k in ("num_channels", "window_size", "vertex_nums", "person_nums"))
         s8 = quantize_s8_weights(exported.onnx_file, os.path.join(work, name, "s8.onnx")) \
             if name == "CTRGCN_light" else None
         models[name] = {"shape": shape, "fp32": exported.onnx_file, "int8": exported.int8_file, S8: s8,
-                        "raw": raw_paddle2onnx_counts(exported.model_file, exported.params_file,
-                                                      os.path.join(work, name, "raw.onnx")),
+                        PADDLE: exported.model_file,
+                        "raw": raw_paddle2onnx_counts(model, shape, os.path.join(work, name, "raw")),
                         "shipped": op_counts(exported.onnx_file),
                         "runtime": runtime_graph_counts(exported.onnx_file, os.path.join(work, name, "all.onnx"))}
+        if name == "CTRGCN":  # the Paddle Inference program converted as is: the previous ONNX export
+            per_subset = convert_to_onnx(exported.model_file, exported.params_file,
+                                         os.path.join(work, name, "per_subset.onnx"))
+            models[PER_SUBSET] = {"shape": shape, "fp32": per_subset, "int8": None,
+                                  "raw": paddle2onnx_counts(exported.model_file, exported.params_file,
+                                                            os.path.join(work, name, "per_subset_raw.onnx")),
+                                  "shipped": op_counts(per_subset),
+                                  "runtime": runtime_graph_counts(per_subset, os.path.join(work, name, "ps_all.onnx"))}
     if args.torch_ctrgcn:
         models[OFFICIAL] = {"shape": (3, 64, 25, 2), "fp32": args.torch_ctrgcn, "int8": None,
                             "raw": op_counts(args.torch_ctrgcn), "shipped": op_counts(args.torch_ctrgcn),
@@ -237,6 +261,9 @@ def main(argv=None) -> int:
                 for precision in ("fp32", "int8", S8):
                     if m.get(precision) and not (precision == S8 and spin):
                         runners[(name, precision, spin)] = (create_predictor(m[precision], None, options).run, x)
+                if m.get(PADDLE) and not spin:
+                    paddle_options = PredictorOptions(cpu_threads=args.threads)  # predict.py's default backend
+                    runners[(name, PADDLE, spin)] = (create_predictor(m[PADDLE], None, paddle_options).run, x)
         reps = args.reps if batch == 1 else 1
         print(f"timing batch {batch}: {len(runners)} runners x {args.rounds} rounds x {reps} runs", flush=True)
         latency[batch] = interleaved(runners, args.rounds, reps)
@@ -312,6 +339,9 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
              "ratios measured in the same rounds are the comparable numbers. Models and settings timed "
              f"interleaved, {args.rounds} rounds ({args.reps} runs per round at batch 1, 1 at batch 16); median "
              "(min) ms. Our models: NTU-60 configs, input (N, C, 64, 25, 2), seeded initial weights."]
+    lines.append(f"Rows \"{PADDLE}\": the exported .json program through `tools/predict.py`'s default backend "
+                 f"(Paddle Inference, oneDNN on, same threads). Row \"{PER_SUBSET}\": that .json program converted "
+                 "to ONNX as is (one CTR-GC per adjacency subset, the ONNX export before `use_fused_subsets`).")
     if official:
         lines.append("Official: the CTR-GCN repository's model (PyTorch, NTU-60) exported with torch.onnx.export "
                      "(opset 13, dynamic batch); ratio = ours / official, median of per-round ratios.")
@@ -323,7 +353,7 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
                   + (" CPU time, 1 thread | ratio |" if cpu else ""),
                   "|---|---|---:|---:|---:|---:|" + ("---:|---:|" if cpu else "")]
         for name, m in models.items():
-            for precision in ("fp32", "int8", S8):
+            for precision in ("fp32", "int8", S8, PADDLE):
                 if not m.get(precision):
                     continue
                 cells = []
