@@ -41,7 +41,7 @@ from .ntu_raw import DATASETS, SINGLE_ACTOR_FILLS, SkeletonFormatError
 LOG_NAME = "prepare_ntu.log"
 SPOOL_PREFIX = ".prepare_ntu.spool."  # + the id of the process that writes it
 SAMPLE_FLOATS_PER_FRAME = 3 * ntu_raw.NUM_JOINTS * 2
-FILES_PER_TASK = 8  # files a worker prepares per task
+FILES_PER_TASK = 16  # files a worker prepares per task
 ROWS_PER_TASK = 64  # output rows a worker writes per task
 
 
