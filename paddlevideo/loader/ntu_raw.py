@@ -194,7 +194,6 @@ def parse_ntu_name(name: str) -> dict[str, int]:
 _NOT_NUMERIC = re.compile(rb"[^0-9.+\-eE \t\r\n]")
 _FIELD = re.compile(rb"[^ \t\r\n]+")
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_WHITESPACE = b" \t\r\n"
 _WIDE = 16  # fields of up to this many bytes are converted as two 8-byte integers
 
 
