@@ -55,3 +55,11 @@ def test_section_states_failures_without_numbers():
     assert text.startswith(sd.HEADING)
     assert "| fp32 | yes | m.json 1,000 | 0 | 100.00% | 80.00% | 12.35 |" in text
     assert "| int8 | no: `AssertionError: at x.py:1 `assert False`` |  |  |  |  |  |  |" in text
+
+
+def test_summary_paragraph_only_when_every_paddle_low_precision_route_failed():
+    args = argparse.Namespace(weights=sd.WEIGHTS, threads=2, rounds=3, reps=2, load_start=1.0, load_end=1.5)
+    failed = [sd.Route(f"{name} x", error="E: e") for name in sd.PADDLE_LOW_PRECISION]
+    assert "What this shows" in sd.format_section(failed, {}, args, 464, "3.3.1")
+    failed[0].error = None
+    assert "What this shows" not in sd.format_section(failed, {}, args, 464, "3.3.1")
