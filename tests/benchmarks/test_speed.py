@@ -63,6 +63,7 @@ def test_tiny_run_writes_a_section_with_measured_numbers(tmp_path, capsys):
         assert upstream_on > 0.01  # the oneDNN path really ran (and still miscomputes upstream's form)
         assert all(ms > 0 for ms in floats(row[2:8]))
     assert "- Correctness: the largest |logit difference|" in section and "(within 0.0001)" in section
+    assert re.search(r"1 thread, process CPU time .*: CTRGCN_tiny \d+ / \d+ ms = \*\*\d+\.\d\dx\*\*", section)
     assert "CTRGCN inference" not in section  # goals name CTRGCN only when it was measured
     assert "### One NW-UCLA epoch" not in section and "NW-UCLA epoch: not measured" not in section
 
@@ -85,6 +86,9 @@ def test_report_ratios_are_medians_of_per_round_ratios_and_goals_are_judged():
     # rounds: off/on = 4, 1, 2 -> median 2.0 (the ratio of the medians would be 300/100 = 3.0)
     infer = {"CTRGCN": {"1": fake_infer([400.0, 300.0, 200.0], [100.0, 300.0, 100.0]),
                         "16": fake_infer([900.0], [300.0])}}
+    # 1 thread, CPU ms: off/on = 3.0, 3.3, 3.0 -> 3.0
+    infer["CTRGCN"]["1"][speed.ONE_THREAD_OFF] = {"rounds_cpu_ms": [300.0, 330.0, 360.0], "diff": 2e-6}
+    infer["CTRGCN"]["1"][speed.ONE_THREAD_ON] = {"rounds_cpu_ms": [100.0, 100.0, 120.0], "diff": 3e-4}
     run = lambda wall, loss: {"wall": wall, "cpu": [w / 2 for w in wall], "losses": [loss, loss / 2],  # noqa: E731
                               "mkl": "default", "threads": "1"}
     train = {"CTRGCN": {"plain": [run([20.0, 22.0, 24.0], 4.0)], "fast": [run([5.0, 6.0, 7.0], 4.0)]}}
@@ -94,9 +98,12 @@ def test_report_ratios_are_medians_of_per_round_ratios_and_goals_are_judged():
     assert rows[0][1:5] == ["22.00", "6.00", "**3.67x**", "0.73"]
     assert rows[1][-2:] == ["**4.00x**", "2.00x"]  # plain / fast per round: 8, 2, 4
     assert rows[2][-2:] == ["**6.00x**", "3.00x"]
-    assert "our export with oneDNN on vs off: **2.00x** (median of 3 per-round ratios); goal >= 2.5x NOT met" in text
+    assert ("our export with oneDNN on vs off: **2.00x** in wall time at 2 threads (median of 3 per-round ratios); "
+            "goal >= 2.5x NOT met; **3.00x** in CPU time at 1 thread (load-robust), goal >= 2.5x met.") in text
+    assert "oneDNN off / on (medians; ratio: median of the per-round ratios; the same interleaved rounds): " \
+           "CTRGCN 330 / 100 ms = **3.00x**." in text
     assert "CTRGCN training step, fast vs plain: **3.67x** in wall time (3.67x in CPU time); goal >= 3.0x met" in text
-    assert "(within 0.0001)" in text
+    assert "is 3.0e-04 (ABOVE 0.0001)" in text  # the 1-thread predictor's diff counts too
     assert "NW-UCLA epoch: not measured (no data at" in text
 
 
