@@ -42,7 +42,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.onnx_speed import interleaved, summary  # noqa: E402
+from benchmarks.onnx_speed import interleaved, ratio, summary  # noqa: E402
 from benchmarks.ucla_report import gflops  # noqa: E402
 
 HEADING = "## CTRGCN_tiny ablation"
@@ -271,17 +271,17 @@ def format_section(rows: List[Dict[str, object]], blocks: List[Dict[str, object]
              "the exported Paddle inference model (PIR json + pdiparams bytes, operators in the json without "
              "parameter declarations); Paddle Inference latency at "
              f"{args.threads} threads, median of {args.rounds} interleaved rounds x {args.reps} runs, oneDNN "
-             "unless marked (verified against the dynamic graph first). "
+             "unless marked (verified against the dynamic graph first); speed-up: median over rounds of ctrgcn's "
+             "time / the variant's in the same round. "
              f"Load average {args.load_start:.1f} at the start, {args.load_end:.1f} at the end (2 shared cores, "
              "training runs beside): compare latencies by ratio to ctrgcn.", "",
              "| variant | lever | Top-1 best | Top-1 last | params | GFLOPs | json bytes | pdiparams bytes | "
-             "operators | b1 (ms) | b16 (ms) | b1 speed-up vs ctrgcn |",
+             "operators | b1 (ms) | b16 (ms) | speed-up vs ctrgcn b1 / b16 |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    ref = next((r for r in rows if r["name"] == "ctrgcn"), None)
     for r in rows:
         best, last = accuracy_cell(r["accuracy"])
         mark = {b: "" if r["onednn"][b] else " (no oneDNN)" for b in (1, 16)}
-        speedup = f"{ref['latency'][1] / r['latency'][1]:.2f}x" if ref else ""
+        speedup = " / ".join(f"{r['speedup'][b]:.2f}x" for b in (1, 16)) if r.get("speedup") else ""
         lines.append(f"| {r['name']} | {r['lever']} | {best} | {last} | {r['params']:,} | {r['gflops']:.3f} | "
                      f"{r['json_bytes']:,} | {r['params_bytes']:,} | {r['operators']:,} | "
                      f"{r['latency'][1]:.2f}{mark[1]} | {r['latency'][16]:.1f}{mark[16]} | {speedup} |")
@@ -344,13 +344,15 @@ def measure(variants: Sequence[Variant], args) -> List[Dict[str, object]]:
     for r in rows:
         r["latency"] = {b: summary(times[(r["name"], b)])[0] for b in (1, 16)}
         r["onednn"] = {b: onednn[(r["name"], b)] for b in (1, 16)}
+        if ("ctrgcn", 1) in times:  # per-round ratios: a load change within the run hits both alike
+            r["speedup"] = {b: ratio(times[("ctrgcn", b)], times[(r["name"], b)]) for b in (1, 16)}
     return rows
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=UCLA_DATA, help="NW-UCLA all_sqe folder (for the configs' datasets)")
-    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    ap.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds")
     ap.add_argument("--reps", type=int, default=3, help="timed runs per variant, batch size and round")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", nargs="+", default=None, help="measure these variants only")

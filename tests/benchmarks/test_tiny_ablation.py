@@ -112,10 +112,11 @@ def test_section_marks_untrained_variants_and_ratios():
     done = ab.Accuracy(best=0.75, best_epoch=6, last=0.75, epochs_done=6, epochs=6,
                        source=os.path.join(ab.ROOT, "benchmarks", "logs", "x.log"), status="finished")
     rows = [row("ctrgcn", done, 8.0), row("distill", ab.Accuracy(), 2.0)]
+    rows[1]["speedup"] = {1: 4.0, 16: 3.5}
     args = argparse.Namespace(threads=2, rounds=3, reps=2, load_start=1.0, load_end=2.0)
     text = ab.format_section(rows, [], args)
     assert text.startswith(ab.HEADING)
     line = next(t for t in text.splitlines() if t.startswith("| distill"))
-    assert "| not trained |" in line and "%" not in line and line.endswith("| 4.00x |")
+    assert "| not trained |" in line and "%" not in line and line.endswith("| 4.00x / 3.50x |")
     assert "| 75.00% (ep 6) | 75.00% |" in text and "32.0 (no oneDNN)" in text
     assert "ctrgcn: `benchmarks/logs/x.log`" in text and "distill: no training log" in text
