@@ -4,7 +4,8 @@ Paddle Inference (Paddle 3.3.1) runs oneDNN kernels by default, and its oneDNN 4
 miscomputes CTR-GC's aggregation when the features come straight from a convolution (max
 logit error about 3 on CTRGCN); paddlevideo/modeling/backbones/units.py computes it in a form
 oneDNN gets right. Each registered backbone is exported and run with oneDNN on and off, 1 and
-2 threads, batch 1 and 16, against the dynamic graph (max |logit difference| <= 1e-4).
+2 threads, batch 1 and 16, against the dynamic graph (max |logit difference| <= 1e-4), at T=16
+(fast) and, once per backbone, at the NTU shape T=64.
 With the upstream formulation (``use_reference_ops``) the oneDNN path of every backbone here
 misses by 0.9-2.7 at T=16, so these tests catch the fault coming back.
 """
@@ -98,3 +99,27 @@ def test_ctrgcn_with_paddlevideo_weights_at_the_ntu_shape(tmp_path):
         for batch in (1, 2):
             diff = float(np.abs(predictor.run(io["x"][:batch]) - io["logits"][:batch]).max())
             assert diff <= ATOL, f"oneDNN {'on' if onednn else 'off'}, batch {batch}: {diff:.3g} > {ATOL}"
+
+
+@pytest.mark.parametrize("backbone", ["CTRGCN_light", "CTRGCN_tiny"])
+def test_backbone_at_the_ntu_shape_with_onednn_on_and_off(backbone, tmp_path):
+    """The NTU input shape (N, 3, 64, 25, 2) for the backbones the PaddleVideo-weights test above
+    does not cover: oneDNN on at 2 threads (the default) and off at 1 thread (the fallback) give
+    the dynamic graph's logits, and each other's, at batch 1 and 4."""
+    paddle.seed(0)
+    model = with_trained_like_weights(recognizer(backbone), T=64)
+    exported = export_paddle(model, (3, 64, 25, 2), str(tmp_path), backbone)
+    x = np.random.RandomState(1).randn(4, 3, 64, 25, 2).astype("float32")
+    with paddle.no_grad():
+        want = model([paddle.to_tensor(x)], mode="infer").numpy()
+    assert 1.0 < np.abs(want).max() < 100.0
+    got = {}
+    for onednn, threads in ((True, 2), (False, 1)):
+        predictor = create_predictor(exported.model_file, exported.params_file,
+                                     PredictorOptions(enable_mkldnn=onednn, cpu_threads=threads))
+        for batch in (1, 4):
+            got[onednn, batch] = predictor.run(x[:batch])
+            diff = float(np.abs(got[onednn, batch] - want[:batch]).max())
+            assert diff <= ATOL, f"{backbone}: oneDNN {'on' if onednn else 'off'}, batch {batch}: {diff:.3g} > {ATOL}"
+    for batch in (1, 4):
+        assert float(np.abs(got[True, batch] - got[False, batch]).max()) <= ATOL
