@@ -20,9 +20,11 @@ weights) is built and measured in this one process:
   predictor of tools/predict.py (oneDNN where it matches the dynamic graph), all variants timed
   interleaved (round-robin; median over rounds and runs).
 
-A second table: what one more block adds to the exported files, a TCN_GCN_unit (CTR-GC spatial
-module + multi-scale TCN) against a TCN_unit (multi-scale TCN only), both appended to CTRGCN_tiny
-at its last width.
+Two more tables: CTRGCN_tiny at every ``temporal_groups`` setting in ``GROUPS`` (initial weights,
+timed in the same rounds: the speed of grouped temporal convolutions apart from training), and
+what one more block adds to the exported files, a TCN_GCN_unit (CTR-GC spatial module +
+multi-scale TCN) against a TCN_unit (multi-scale TCN only), both appended to CTRGCN_tiny at its
+last width.
 """
 from __future__ import annotations
 
@@ -50,6 +52,7 @@ CONFIGS = "configs/recognition/ctrgcn"
 UCLA_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe")
 SHORT_RECIPE = ("-o epochs=6 -o DATASET.train.repeat=1 -o OPTIMIZER.learning_rate.warmup_epochs=2 "
                 "-o \"OPTIMIZER.learning_rate.boundaries=[4]\" -o save_interval=2 -o val_interval=2")
+GROUPS = (1, 2, 4, 0)  # temporal_groups settings timed: dense, 2 and 4 groups, depthwise
 ONE_CTRGC_BLOCKS = ("[[1,1,true],[1,1,false],[1,1,false],[1,1,false],[2,2,false],[2,1,false],[2,1,false],"
                     "[4,2,false],[4,1,false],[4,1,false]]")
 
@@ -261,7 +264,24 @@ def accuracy_cell(acc: Accuracy) -> Tuple[str, str]:
     return best, (f"{100 * acc.last:.2f}%" if acc.last is not None else "")
 
 
-def format_section(rows: List[Dict[str, object]], blocks: List[Dict[str, object]], args) -> str:
+def groups_table(groups: Dict[int, Dict[str, object]]) -> List[str]:
+    """Markdown lines of the ``temporal_groups`` table (empty without measurements)."""
+    if not groups:
+        return []
+    lines = ["", "CTRGCN_tiny with grouped temporal convolutions (`temporal_groups`; 0 = depthwise), initial weights, "
+             "timed in the same rounds; time ratio = median over rounds of its time / the dense model's:", "",
+             "| temporal_groups | params | GFLOPs | pdiparams bytes | b1 (ms) | b16 (ms) | time vs dense b1 / b16 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for g, row in groups.items():
+        mark = {b: "" if row["onednn"][b] else " (no oneDNN)" for b in (1, 16)}
+        lines.append(f"| {g}{' (depthwise)' if g == 0 else ''} | {row['params']:,} | {row['gflops']:.3f} | "
+                     f"{row['params_bytes']:,} | {row['latency'][1]:.2f}{mark[1]} | "
+                     f"{row['latency'][16]:.1f}{mark[16]} | {row['vs_dense'][1]:.2f} / {row['vs_dense'][16]:.2f} |")
+    return lines
+
+
+def format_section(rows: List[Dict[str, object]], blocks: List[Dict[str, object]], args,
+                   groups: Optional[Dict[int, Dict[str, object]]] = None) -> str:
     lines = [HEADING, "",
              "One lever at a time on NW-UCLA (views 1-2 train, view 3 validates: 464 samples), all with the "
              "`short` recipe of benchmarks/ucla_train.sh (6 epochs, seed 1), so the Top-1 values compare the "
@@ -288,7 +308,8 @@ def format_section(rows: List[Dict[str, object]], blocks: List[Dict[str, object]
     lines += ["", "Where each Top-1 comes from: " + "; ".join(
         f"{r['name']}: `{os.path.relpath(r['accuracy'].source, ROOT)}`" if r["accuracy"].source else
         f"{r['name']}: no training log" for r in rows)
-              + ".", "", "What one more block adds to the exported CTRGCN_tiny (appended at width 128, stride 1):", "",
+              + "."] + groups_table(groups)
+    lines += ["", "What one more block adds to the exported CTRGCN_tiny (appended at width 128, stride 1):", "",
               "| block | json bytes | pdiparams bytes | operators | parameter tensors | operator kinds added |",
               "|---|---:|---:|---:|---:|---|"]
     for b in blocks:
@@ -313,6 +334,15 @@ def measure(variants: Sequence[Variant], args) -> List[Dict[str, object]]:
     from paddlevideo.inference.verify import open_verified_predictor
 
     rows, runners, onednn = [], {}, {}
+    args.groups = {}
+
+    def add_runners(name: str, exported, shape) -> None:
+        """Verified predictors (oneDNN where it matches the dynamic graph) at batch 1 and 16."""
+        for batch in (1, 16):
+            options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
+            pred, ver = open_verified_predictor(exported.model_file, exported.params_file, options, shape, batch)
+            runners[(name, batch)] = (pred.run, np.random.RandomState(0).randn(batch, *shape).astype("float32"))
+            onednn[(name, batch)] = ver.options.uses_mkldnn
     tmp = tempfile.mkdtemp(prefix="tiny_ablation_")
     try:
         # exports first: a to_static conversion after predictors have been timed failed once
@@ -328,19 +358,28 @@ def measure(variants: Sequence[Variant], args) -> List[Dict[str, object]]:
             rows.append({"name": v.name, "lever": v.lever, "accuracy": acc, "params": trainable_params(model),
                          "gflops": gflops(model, shape), "json_bytes": cost.json_bytes,
                          "params_bytes": cost.params_bytes, "operators": cost.operators, "weights": weights})
-            for batch in (1, 16):
-                options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
-                pred, ver = open_verified_predictor(exported.model_file, exported.params_file, options, shape, batch)
-                x = np.random.RandomState(0).randn(batch, *shape).astype("float32")
-                runners[(v.name, batch)] = (pred.run, x)
-                onednn[(v.name, batch)] = ver.options.uses_mkldnn
+            add_runners(v.name, exported, shape)
             print(f"{v.name}: built and exported ({cost.json_bytes + cost.params_bytes:,} bytes), "
                   f"accuracy {acc.status}", flush=True)
+        for g in GROUPS:
+            v = Variant(f"groups{g}", f"{CONFIGS}/ctrgcn_tiny_ucla_joint.yaml",
+                        (f"MODEL.backbone.temporal_groups={g}",))
+            cfg = load_variant_config(v, args.data)
+            model, shape = load_eval_model(cfg, None), input_shape(cfg)
+            exported, cost = export_cost(model, shape, os.path.join(tmp, v.name), v.name)
+            args.groups[g] = {"params": trainable_params(model), "gflops": gflops(model, shape),
+                              "params_bytes": cost.params_bytes}
+            add_runners(v.name, exported, shape)
         args.load_start = os.getloadavg()[0]
         times = interleaved(runners, args.rounds, args.reps)
         args.load_end = os.getloadavg()[0]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    for g, row in args.groups.items():
+        key, dense = f"groups{g}", f"groups{GROUPS[0]}"
+        row["latency"] = {b: summary(times[(key, b)])[0] for b in (1, 16)}
+        row["onednn"] = {b: onednn[(key, b)] for b in (1, 16)}
+        row["vs_dense"] = {b: ratio(times[(key, b)], times[(dense, b)]) for b in (1, 16)}
     for r in rows:
         r["latency"] = {b: summary(times[(r["name"], b)])[0] for b in (1, 16)}
         r["onednn"] = {b: onednn[(r["name"], b)] for b in (1, 16)}
@@ -363,7 +402,7 @@ def main(argv=None) -> None:
     if unknown:
         sys.exit(f"unknown variant(s) {sorted(unknown)}; known: {[v.name for v in VARIANTS]}")
     rows = measure(variants, args)
-    body = format_section(rows, args.blocks, args)
+    body = format_section(rows, args.blocks, args, args.groups)
     if args.no_write:
         print(body)
         return

@@ -114,7 +114,12 @@ def test_section_marks_untrained_variants_and_ratios():
     rows = [row("ctrgcn", done, 8.0), row("distill", ab.Accuracy(), 2.0)]
     rows[1]["speedup"] = {1: 4.0, 16: 3.5}
     args = argparse.Namespace(threads=2, rounds=3, reps=2, load_start=1.0, load_end=2.0)
-    text = ab.format_section(rows, [], args)
+    groups = {1: {"params": 5, "gflops": 0.1, "params_bytes": 9, "latency": {1: 2.0, 16: 8.0},
+                  "onednn": {1: True, 16: True}, "vs_dense": {1: 1.0, 16: 1.0}},
+              0: {"params": 4, "gflops": 0.08, "params_bytes": 7, "latency": {1: 3.0, 16: 16.0},
+                  "onednn": {1: True, 16: True}, "vs_dense": {1: 1.5, 16: 2.0}}}
+    text = ab.format_section(rows, [], args, groups)
+    assert "| 0 (depthwise) | 4 | 0.080 | 7 | 3.00 | 16.0 | 1.50 / 2.00 |" in text
     assert text.startswith(ab.HEADING)
     line = next(t for t in text.splitlines() if t.startswith("| distill"))
     assert "| not trained |" in line and "%" not in line and line.endswith("| 4.00x / 3.50x |")
