@@ -184,6 +184,20 @@ def session_runner(path: str, level: str = "ALL", threads: int = 2, spin: bool =
     return lambda x: session.run(None, {name: x})[0]
 
 
+def session_creation_ms(models: Dict[str, dict], threads: int, repeats: int = 5) -> Dict[str, float]:
+    """Per model, the median process CPU time (ms) of opening its fp32 ONNX file with the predictor
+    (graph optimisation included), models interleaved ``repeats`` times."""
+    from paddlevideo.inference import PredictorOptions, create_predictor
+    options = PredictorOptions(backend="onnxruntime", cpu_threads=threads)
+    times = {name: [] for name in models}
+    for _ in range(repeats):
+        for name, m in models.items():
+            start = time.process_time()
+            create_predictor(m["fp32"], None, options)
+            times[name].append((time.process_time() - start) * 1e3)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
 # ----------------------------------------------------------------------------- NW-UCLA int8 agreement
 
 
@@ -251,6 +265,8 @@ def main(argv=None) -> int:
                             "raw": op_counts(args.torch_ctrgcn), "shipped": op_counts(args.torch_ctrgcn),
                             "runtime": runtime_graph_counts(args.torch_ctrgcn, os.path.join(work, "official_all.onnx"))}
 
+    for name, ms in session_creation_ms(models, args.threads).items():
+        models[name]["open_ms"] = ms
     latency = {}
     for batch in args.batches:
         runners = {}
@@ -385,15 +401,18 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
                     cells.append(f"{med:.1f} ({low:.1f}) x{ratio(sweep[(name, label)], sweep[(name, 'ALL (shipped)')]):.2f}")
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "Graphs (operator counts; `Conv` includes fused convolutions, the runtime graph is what ONNX "
-              "Runtime runs after its level-ALL optimisations):", "",
+              "Runtime runs after its level-ALL optimisations; last column: median process CPU time of opening "
+              "the fp32 model with the predictor, 5 times, models interleaved):", "",
               "| model | paddle2onnx output | shipped .onnx | runtime graph | runtime: Conv | MatMul / Einsum | "
-              "layout reorders | Reshape+Shape+Slice+Concat+Squeeze+Unsqueeze |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+              "layout reorders | Reshape+Shape+Slice+Concat+Squeeze+Unsqueeze | opening the session, CPU ms |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, m in models.items():
         rt = m["runtime"]
         lines.append(f"| {name} | {sum(m['raw'].values())} | {sum(m['shipped'].values())} | {sum(rt.values())} | "
                      f"{rt['Conv'] + rt['FusedConv']} | {rt['MatMul'] + rt['FusedMatMul'] + rt['Einsum']} | "
                      f"{rt['ReorderInput'] + rt['ReorderOutput']} | "
-                     f"{sum(rt[k] for k in ('Reshape', 'Shape', 'Slice', 'Concat', 'Squeeze', 'Unsqueeze'))} |")
+                     f"{sum(rt[k] for k in ('Reshape', 'Shape', 'Slice', 'Concat', 'Squeeze', 'Unsqueeze'))} | "
+                     f"{m['open_ms']:.0f} |")
     sizes = [f"{n} {os.path.getsize(m['fp32']) / 2 ** 20:.2f} MB fp32, {os.path.getsize(m['int8']) / 2 ** 20:.2f} MB int8"
              for n, m in models.items() if m["int8"]]
     if sizes:

@@ -148,10 +148,10 @@ def export_onnx(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], onnx_f
                 opset: int = ONNX_OPSET) -> str:
     """Export ``model`` (eval mode, input (N, *shape)) to ONNX; returns ``onnx_file``.
 
-    The model is traced once more for ONNX, with each spatial module's subsets computed at
-    once (``use_fused_subsets``: fewer, larger operators, faster in ONNX Runtime but not
-    under Paddle Inference's oneDNN, so the .json program keeps the default form), saved to a
-    temporary folder and converted by ``convert_to_onnx``.
+    The model is traced for ONNX with each spatial module's subsets computed at once
+    (``use_fused_subsets``: less than half the operators, same outputs; slower under Paddle
+    Inference's oneDNN, so the .json program keeps the per-subset form), saved to a temporary
+    folder and converted by ``convert_to_onnx``.
     """
     out_dir = os.path.dirname(os.path.abspath(onnx_file))
     os.makedirs(out_dir, exist_ok=True)

@@ -28,7 +28,7 @@ def test_ratio_is_the_median_of_per_round_ratios():
 def fake_models():
     counts = collections.Counter({"Conv": 3, "Reshape": 2})
     return {name: {"shape": (3, 64, 25, 2), "fp32": __file__, "int8": None, "raw": counts, "shipped": counts,
-                   "runtime": counts} for name in ("CTRGCN", onnx_speed.OFFICIAL)}
+                   "runtime": counts, "open_ms": 150.0} for name in ("CTRGCN", onnx_speed.OFFICIAL)}
 
 
 def test_report_has_the_heading_ratios_and_command():
@@ -42,5 +42,6 @@ def test_report_has_the_heading_ratios_and_command():
     assert text.startswith(onnx_speed.HEADING + "\n")
     row = next(line for line in text.splitlines() if line.startswith("| CTRGCN | fp32 |"))
     assert row == "| CTRGCN | fp32 | 45.0 (30.0) | 0.75 | 75.0 (60.0) | 1.25 |"
+    assert "| CTRGCN | 5 | 5 | 5 | 3 | 0 | 0 | 2 | 150 |" in text.splitlines()
     assert "not measured (no data at /no/such/folder" in text
     assert "python benchmarks/onnx_speed.py --torch-ctrgcn official_ctrgcn.onnx --threads 2 --rounds 2" in text

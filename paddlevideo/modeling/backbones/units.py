@@ -202,10 +202,11 @@ class SpatialCTRGC(nn.Layer):
         convolution (S groups) applies every conv4, one convolution every conv3, one batched
         matrix product aggregates all N*S*C_out channels and a sum over subsets ends it; the
         parameters are the layers' own, concatenated in the graph (constant-folded by an
-        exporter). ONNX Runtime then runs about 500 instead of about 1170 operators for CTRGCN,
-        half the convolution calls (benchmarks/RESULTS.md, "ONNX Runtime speed"); under Paddle
-        Inference's oneDNN it was about 3x slower than ``forward``, so only the ONNX export
-        (``paddlevideo/inference/export.py``) uses it.
+        exporter). For CTRGCN, ONNX Runtime then runs about 500 instead of about 1170 operators
+        (half the convolution calls, under a third of the shape operators) and opens faster;
+        run time stayed the same within this shared machine's noise (benchmarks/RESULTS.md,
+        "ONNX Runtime speed"). Under Paddle Inference's oneDNN it was about 3x slower than
+        ``forward``, so only the ONNX export (``paddlevideo/inference/export.py``) uses it.
         """
         convs = self.convs
         S, V = len(convs), self.pair_map.shape[0] // 2  # pair_map: (2V, V*V)
