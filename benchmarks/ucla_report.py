@@ -227,8 +227,10 @@ def write_section(rows, latency, onednn, names, args) -> None:
     lines += ["", "Recipes (batch 16, Nesterov momentum 0.9, L2 1e-4, base lr 0.1, seed 1):"]
     lines += [f"- `{name}`: {RECIPES[name]}." for name in recipes]
     if "full" not in recipes:
-        lines += [f"- `full`: {RECIPES['full']}: not run here (see README). Shortened recipes see a fraction "
-                  "of its samples, so these are not the published figures (CTR-GCN joint: about 94.5%)."]
+        lines += [f"- `full`: {RECIPES['full']}: not finished here; `bash benchmarks/ucla_train.sh MODEL full` "
+                  "runs it resumably across sittings (the epoch times in \"## CPU speed\" put it at about a day "
+                  "of this machine for CTRGCN). Shortened recipes see a fraction of its samples, so these are not "
+                  "the published figures (CTR-GCN joint: about 94.5%)."]
     pareto = pareto_rows(rows, latency)
     plot = os.path.join(ROOT, "benchmarks", "figures", "ucla_pareto.png")
     plot_pareto(pareto, plot, f"NW-UCLA, {'/'.join(recipes)} recipe, {args.threads} CPU threads")
