@@ -1,5 +1,7 @@
 """paddlevideo/inference/export.py: export_onnx traces the model with CTR-GC's subsets fused
 (units.use_fused_subsets) and the ONNX model computes the dynamic graph's logits."""
+import os
+
 import numpy as np
 import paddle
 import pytest
@@ -61,3 +63,19 @@ def test_onnx_export_matches_the_dynamic_graph(backbone, in_channels, base_chann
     for batch in (1, 16):
         diff = float(np.abs(session.run(None, {name: x[:batch]})[0] - want[:batch]).max())
         assert diff <= ATOL, f"{backbone}, batch {batch}: max |logit difference| {diff:.3g} > {ATOL}"
+
+
+def test_paddle_export_stores_weights_and_one_pair_map(tmp_path):
+    """The exported .pdiparams holds the model's parameters and BN statistics plus CTR-GC's
+    pair-difference constant once (shared by all ten blocks), not once per block."""
+    from paddlevideo.inference.export import export_paddle
+    from paddlevideo.modeling.backbones.units import pair_difference_map
+    paddle.seed(0)
+    model = build_model({"framework": "RecognizerGCN", "backbone": {"name": "CTRGCN"},
+                         "head": {"name": "CTRGCNHead", "num_classes": 60, "in_channels": 64}})
+    model.eval()
+    exported = export_paddle(model, (3, T, 25, 2), str(tmp_path), "ctrgcn")
+    weights = sum(int(np.prod(v.shape)) for v in model.state_dict().values()) * 4
+    one_map = pair_difference_map(25).size * 4
+    size = os.path.getsize(exported.params_file)
+    assert weights + one_map <= size < weights + 2 * one_map, (size, weights, one_map)

@@ -93,6 +93,16 @@ def time_mean(x: paddle.Tensor) -> paddle.Tensor:
     return x.sum(axis=2, keepdim=True) * (1.0 / x.shape[2])
 
 
+_PAIR_MAPS: dict = {}
+
+
+def shared_pair_map(num_joints: int) -> paddle.Tensor:
+    """``pair_difference_map(num_joints)`` as one tensor per joint count, shared by all layers."""
+    if num_joints not in _PAIR_MAPS:
+        _PAIR_MAPS[num_joints] = paddle.to_tensor(pair_difference_map(num_joints))
+    return _PAIR_MAPS[num_joints]
+
+
 def pair_difference_map(num_joints: int) -> np.ndarray:
     """(2V, V*V) matrix P with [a, b] @ P = (a[u] - b[v]) over (u, v), for row vectors a, b of length V.
 
@@ -181,8 +191,9 @@ class SpatialCTRGC(nn.Layer):
                                            default_initializer=nn.initializer.Constant(0.0))
         self.bn = nn.BatchNorm2D(out_channels)
         init_bn(self.bn, scale=1e-6)  # the block starts close to its residual path
-        # a constant of the formulation, not a weight: kept out of the state dict
-        self.register_buffer("pair_map", paddle.to_tensor(pair_difference_map(A.shape[-1])), persistable=False)
+        # a constant of the formulation, not a weight: kept out of the state dict, and one tensor
+        # shared by every block of the same joint count, so an exported model stores it once
+        self.register_buffer("pair_map", shared_pair_map(A.shape[-1]), persistable=False)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         if self.fuse_subsets and not paddle.in_dynamic_mode() and not self.convs[0].reference_ops:
