@@ -89,6 +89,10 @@ VARIANTS: List[Variant] = [
             folder="output/ablation/one_ctrgc", lever="ctrgcn_tiny with CTR-GC in block 1 only"),
     Variant("depthwise", f"{CONFIGS}/ctrgcn_tiny_ucla_joint.yaml", ("MODEL.backbone.temporal_groups=0",),
             folder="output/ablation/depthwise", lever="ctrgcn_tiny with depthwise temporal convolutions"),
+    Variant("ctrgcn_light_rerun", f"{CONFIGS}/ctrgcn_light_ucla_joint.yaml", folder="output/ablation/light_base",
+            lever="ctrgcn_light trained again, same recipe and seed, fast path from the start (run-to-run spread)"),
+    Variant("ctrgcn_tiny_rerun", f"{CONFIGS}/ctrgcn_tiny_ucla_joint.yaml", folder="output/ablation/tiny_base",
+            lever="ctrgcn_tiny trained again, same recipe and seed, fast path from the start (run-to-run spread)"),
     Variant("distill", f"{CONFIGS}/ctrgcn_tiny_ucla_joint_distill.yaml", folder="output/ablation/distill",
             lever="ctrgcn_tiny distilled from the ctrgcn weights"),
 ]
