@@ -59,22 +59,32 @@ def load_cfg(model: str, data: str):
 
 
 def gflops(model, shape) -> float:
+    """GFLOPs (2 x multiply-adds) of one sample of ``shape``, counted on the upstream CTR-GCN
+    formulation (``use_reference_ops``: every layer called as a layer): convolutions, the
+    classifier, and each CTR-GC's graph aggregation (C_out x T x V x V multiply-adds)."""
     import paddle
     import paddle.nn as nn
+    from paddlevideo.modeling.backbones.units import CTRGC, use_reference_ops
     total = [0]
 
     def hook(layer, inputs, out):
         if isinstance(layer, nn.Conv2D):
             w = layer.weight.shape
-            total[0] += 2 * int(np.prod(out.shape)) * w[1] * w[2] * w[3] // layer._groups
+            total[0] += 2 * int(np.prod(out.shape)) * w[1] * w[2] * w[3]  # w[1] is already in_channels / groups
         elif isinstance(layer, nn.Linear):
             total[0] += 2 * int(np.prod(out.shape)) * layer.weight.shape[0]
+        elif isinstance(layer, CTRGC):
+            total[0] += 2 * int(np.prod(out.shape)) * out.shape[-1]  # (N, C_out, T, V) outputs, V terms each
 
     handles = [layer.register_forward_post_hook(hook) for layer in model.sublayers()]
-    with paddle.no_grad():
-        model([paddle.zeros([1, *shape])], mode="infer")
-    for h in handles:
-        h.remove()
+    use_reference_ops(model, True)
+    try:
+        with paddle.no_grad():
+            model([paddle.zeros([1, *shape])], mode="infer")
+    finally:
+        use_reference_ops(model, False)
+        for h in handles:
+            h.remove()
     return total[0] / 1e9
 
 
