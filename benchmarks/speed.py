@@ -154,28 +154,6 @@ def train_worker(model_name: str, path: str, warmup: int, steps: int, frames: in
             "threads": os.environ.get("OMP_NUM_THREADS", "1")}
 
 
-def calibrated_weights(model, frames: int, seed: int = 0):
-    """Random values for the constant-initialised parameters (biases, alpha, BN affine) and BN
-    running statistics of one random batch: logits of a trained model's scale, every term in play."""
-    import paddle
-
-    rng = np.random.RandomState(seed)
-    for param in model.parameters():
-        value = param.numpy()
-        if np.ptp(value) == 0:
-            param.set_value(value + rng.normal(0.0, 0.2, value.shape).astype("float32"))
-    norms = [m for m in model.sublayers() if isinstance(m, (paddle.nn.BatchNorm1D, paddle.nn.BatchNorm2D))]
-    for m in norms:
-        m._momentum = 0.0  # running statistics := this batch's statistics
-    model.train()
-    with paddle.no_grad():
-        model([paddle.to_tensor(rng.randn(8, *input_shape(frames)).astype("float32"))], mode="infer")
-    for m in norms:
-        m._momentum = 0.9
-    model.eval()
-    return model
-
-
 def rounds_per_batch(reps: int, batch: int) -> int:
     return reps if batch == 1 else max(1, reps // LARGE_BATCH_SHARE)
 
@@ -188,9 +166,10 @@ def infer_worker(model_name: str, threads: int, reps: int, frames: int, batches:
     import paddle
     from paddlevideo.inference import PredictorOptions, create_predictor, export_paddle
     from paddlevideo.modeling.backbones.units import use_reference_ops
+    from paddlevideo.modeling.trained_like import make_trained_like
 
     paddle.seed(0)
-    model = calibrated_weights(build_recognizer(model_name), frames)
+    model = make_trained_like(build_recognizer(model_name), input_shape(frames))
     rng = np.random.RandomState(1)
     inputs = {b: rng.randn(b, *input_shape(frames)).astype("float32") for b in batches}
     with paddle.no_grad():

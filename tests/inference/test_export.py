@@ -9,6 +9,7 @@ import pytest
 from paddlevideo.inference.export import export_onnx
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.backbones.units import SpatialCTRGC
+from paddlevideo.modeling.trained_like import make_trained_like
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -26,19 +27,7 @@ def trained_like(backbone: str, in_channels: int, base_channel: int) -> paddle.n
     model = build_model({"framework": "RecognizerGCN",
                          "backbone": {"name": backbone, "in_channels": in_channels, "base_channel": base_channel},
                          "head": {"name": "CTRGCNHead", "num_classes": 60, "in_channels": base_channel}})
-    rng = np.random.RandomState(0)
-    for param in model.parameters():
-        value = param.numpy()
-        if np.ptp(value) == 0:
-            param.set_value(value + rng.normal(0.0, 0.2, value.shape).astype("float32"))
-    norms = [m for m in model.sublayers() if isinstance(m, (paddle.nn.BatchNorm1D, paddle.nn.BatchNorm2D))]
-    for m in norms:
-        m._momentum = 0.0  # running statistics := this batch's
-    model.train()
-    with paddle.no_grad():
-        model([paddle.to_tensor(rng.randn(8, in_channels, T, 25, 2).astype("float32"))], mode="infer")
-    model.eval()
-    return model
+    return make_trained_like(model, (in_channels, T, 25, 2))
 
 
 # narrower than the defaults (CTRGCN 64, CTRGCN_light 60) to keep the test fast; blocks as registered

@@ -17,6 +17,7 @@ from conftest import shared_path
 from paddlevideo.inference import PredictorOptions, create_predictor, export_paddle
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.registry import BACKBONES
+from paddlevideo.modeling.trained_like import make_trained_like
 
 ATOL = 1e-4
 MODES = [(onednn, threads) for onednn in (True, False) for threads in (1, 2)]
@@ -27,27 +28,6 @@ def recognizer(backbone: str, num_classes: int = 60, **backbone_args):
     base = BACKBONES.get(backbone)().out_channels // 4
     return build_model({"framework": "RecognizerGCN", "backbone": {"name": backbone, **backbone_args},
                         "head": {"name": "CTRGCNHead", "num_classes": num_classes, "in_channels": base}})
-
-
-def with_trained_like_weights(model, T: int, seed: int = 0):
-    """Make the constant-initialised parameters (biases, alpha, BN affine) random and set every
-    BN's running statistics to those of one random batch, so logits have a trained model's
-    scale (a few units) and every term of the computation matters."""
-    rng = np.random.RandomState(seed)
-    for param in model.parameters():
-        value = param.numpy()
-        if np.ptp(value) == 0:
-            param.set_value(value + rng.normal(0.0, 0.2, value.shape).astype("float32"))
-    norms = [layer for layer in model.sublayers() if isinstance(layer, (paddle.nn.BatchNorm1D, paddle.nn.BatchNorm2D))]
-    for layer in norms:
-        layer._momentum = 0.0  # running statistics := this batch's statistics
-    model.train()
-    with paddle.no_grad():
-        model([paddle.to_tensor(rng.randn(8, 3, T, 25, 2).astype("float32"))], mode="infer")
-    for layer in norms:
-        layer._momentum = 0.9
-    model.eval()
-    return model
 
 
 def check_modes(model, T: int, out_dir: str, name: str, modes=MODES) -> None:
@@ -71,14 +51,14 @@ def check_modes(model, T: int, out_dir: str, name: str, modes=MODES) -> None:
 @pytest.mark.parametrize("backbone", BACKBONES.names())
 def test_exported_backbone_matches_the_dynamic_graph_in_every_mode(backbone, tmp_path):
     paddle.seed(0)
-    model = with_trained_like_weights(recognizer(backbone), T=16)
+    model = make_trained_like(recognizer(backbone), (3, 16, 25, 2))
     check_modes(model, 16, str(tmp_path), backbone)
 
 
 def test_depthwise_temporal_convs_export_correctly_in_every_mode(tmp_path):
     """CTRGCN_tiny with ``temporal_groups: 0`` (grouped convolutions with 2 groups: tests/tools/test_export_predict.py)."""
     paddle.seed(0)
-    model = with_trained_like_weights(recognizer("CTRGCN_tiny", temporal_groups=0), T=16)
+    model = make_trained_like(recognizer("CTRGCN_tiny", temporal_groups=0), (3, 16, 25, 2))
     check_modes(model, 16, str(tmp_path), "CTRGCN_tiny_depthwise")
 
 
@@ -107,7 +87,7 @@ def test_backbone_at_the_ntu_shape_with_onednn_on_and_off(backbone, tmp_path):
     does not cover: oneDNN on at 2 threads (the default) and off at 1 thread (the fallback) give
     the dynamic graph's logits, and each other's, at batch 1 and 4."""
     paddle.seed(0)
-    model = with_trained_like_weights(recognizer(backbone), T=64)
+    model = make_trained_like(recognizer(backbone), (3, 64, 25, 2))
     exported = export_paddle(model, (3, 64, 25, 2), str(tmp_path), backbone)
     x = np.random.RandomState(1).randn(4, 3, 64, 25, 2).astype("float32")
     with paddle.no_grad():

@@ -18,6 +18,7 @@ from tests.conftest import ROOT
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.backbones.units import use_reference_ops
 from paddlevideo.modeling.registry import BACKBONES
+from paddlevideo.modeling.trained_like import randomize_constant_parameters
 from paddlevideo.utils import cpu_math
 
 sys.path.insert(0, ROOT)
@@ -33,11 +34,7 @@ def small_recognizer(backbone: str, base: int = 8):
     model = build_model({"framework": "RecognizerGCN",
                          "backbone": {"name": backbone, "base_channel": base},
                          "head": {"name": "CTRGCNHead", "num_classes": 10, "in_channels": base}})
-    rng = np.random.RandomState(2)
-    for param in model.parameters():
-        value = param.numpy()
-        if np.ptp(value) == 0:
-            param.set_value(value + rng.normal(0.0, 0.2, value.shape).astype("float32"))
+    randomize_constant_parameters(model, np.random.RandomState(2))
     return model
 
 
