@@ -16,3 +16,12 @@ def shared_path(*parts: str) -> str:
     if not os.path.exists(path):
         pytest.skip(f"../shared is absent here ({path} not found); this test needs the shared data")
     return path
+
+
+def load_tool(name: str):
+    """tools/<name>.py loaded as a fresh module (the tools are scripts, not a package)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,7 +4,6 @@ A two-block CTRGCN_light (NTU layout, 60 classes; its first block has the CTR-GC
 that oneDNN got wrong) keeps exports to a few seconds. The real CTRGCN with PaddleVideo-format
 weights (../shared/fixtures) shows the oneDNN check and fallback on the model that needs them.
 """
-import importlib.util
 import os
 import pickle
 
@@ -13,7 +12,7 @@ import paddle
 import pytest
 import yaml
 
-from conftest import ROOT, shared_path
+from conftest import ROOT, shared_path, load_tool
 from paddlevideo.inference import (InputPreparer, OutputMismatchError, PredictorOptions, create_predictor,
                                    load_eval_model, open_verified_predictor, reference_path)
 from paddlevideo.inference import verify
@@ -23,12 +22,6 @@ from paddlevideo.utils import get_config
 
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 export_tool = load_tool("export_model")

@@ -5,7 +5,6 @@ One small CTRGCN_light in the NW-UCLA layout (3 blocks, base_channel 16, random 
 exported once per module; everything else reuses its files.
 """
 import contextlib
-import importlib.util
 import io
 import os
 
@@ -15,7 +14,7 @@ import paddle
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, load_tool
 from paddlevideo.inference import (OutputMismatchError, PredictorOptions, create_predictor, load_eval_model,
                                    open_verified_predictor, reference_path)
 from paddlevideo.inference import verify
@@ -24,12 +23,6 @@ from paddlevideo.utils import get_config
 
 SHAPE = (3, 52, 20, 1)
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f"int8_tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 export_tool = load_tool("export_model")
