@@ -23,5 +23,6 @@ def load_tool(name: str):
     import importlib.util
     spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses in a tool look their module up there
     spec.loader.exec_module(module)
     return module

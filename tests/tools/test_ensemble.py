@@ -1,21 +1,11 @@
 """tools/ensemble.py: weighted fusion of main.py --test score files, and refusal of misaligned ones."""
-import importlib.util
-import os
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import load_tool
 from paddlevideo.metrics.skeleton_metric import SkeletonMetric
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 ens = load_tool("ensemble")

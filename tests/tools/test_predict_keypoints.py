@@ -1,14 +1,12 @@
 """tools/predict.py on 2-D keypoint .json files, told apart from NW-UCLA .json by their content."""
-import importlib.util
 import json
 import os
-import sys
 
 import numpy as np
 import paddle
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_tool
 from paddlevideo.inference import InputError, InputPreparer, load_eval_model
 from paddlevideo.loader import build_dataset
 from paddlevideo.loader.keypoints import synthetic_keypoints, write_synthetic_keypoint_set
@@ -18,13 +16,6 @@ CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
 TINY = ["MODEL.backbone.base_channel=8", "MODEL.backbone.blocks=[[1,1,true],[4,2,false]]", "MODEL.head.in_channels=8",
         "model_name=TinyKeypoints"]
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

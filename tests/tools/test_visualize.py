@@ -2,7 +2,6 @@
 import importlib.util
 import json
 import os
-import sys
 
 import numpy as np
 import paddle
@@ -10,18 +9,11 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, shared_path
+from conftest import shared_path, load_tool
 from paddlevideo.inference import InputPreparer, load_eval_model
 from paddlevideo.loader.keypoints import synthetic_keypoints
 from paddlevideo.utils import get_config
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 vis = load_tool("visualize")
