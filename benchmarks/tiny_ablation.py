@@ -45,7 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from benchmarks.onnx_speed import interleaved, ratio, summary  # noqa: E402
-from benchmarks.ucla_report import gflops  # noqa: E402
+from benchmarks.ucla_report import gflops, trainable_params  # noqa: E402
 
 HEADING = "## CTRGCN_tiny ablation"
 CONFIGS = "configs/recognition/ctrgcn"
@@ -203,10 +203,6 @@ def export_cost(model, shape: Tuple[int, int, int, int], out_dir: str, name: str
     cost = ExportCost(os.path.getsize(exported.model_file), os.path.getsize(exported.params_file),
                       pir_op_counts(exported.model_file))
     return exported, cost
-
-
-def trainable_params(model) -> int:
-    return sum(int(np.prod(p.shape)) for p in model.parameters() if not p.stop_gradient)
 
 
 def load_variant_config(variant: Variant, data: str, root: str = ROOT):

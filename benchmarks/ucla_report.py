@@ -21,7 +21,6 @@ ctrgcn_light, ctrgcn_tiny), in one run:
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import re
@@ -56,6 +55,11 @@ def config_path(model: str) -> str:
 def load_cfg(model: str, data: str):
     from paddlevideo.utils import get_config
     return get_config(config_path(model), overrides=[f"DATASET.test.file_path={data}"], show=False)
+
+
+def trainable_params(model) -> int:
+    """Number of trainable parameter values of ``model``."""
+    return sum(int(np.prod(p.shape)) for p in model.parameters() if not p.stop_gradient)
 
 
 def gflops(model, shape) -> float:
@@ -150,7 +154,7 @@ def main() -> None:
         with open(os.path.join(ROOT, "benchmarks", "weights", f"{m}_ucla_joint.expected.json"), "w") as f:
             json.dump(expected, f, indent=1)
         rows[m] = {"top1": res["top1"], "top5": res.get("top5"), "per_class": res["per_class_accuracy"],
-                   "params": sum(int(np.prod(p.shape)) for p in model.parameters() if not p.stop_gradient),
+                   "params": trainable_params(model),
                    "gflops": gflops(model, shape), "bytes": size, "train": training_stats(m, args.recipe),
                    "expected": expected["samples"]}
         for batch in (1, 16):
