@@ -2,7 +2,7 @@
 
     python benchmarks/ntu_prep.py --reference-dir /tmp/ntu_ref --num-files 1000 \
         [--sources ../shared/data/ntu60_samples/nturgb+d_skeletons ...] [--num-workers 2] \
-        [--work-dir /tmp/ntu_prep_bench] [--write-results]
+        [--rounds 3] [--work-dir /tmp/ntu_prep_bench] [--write-results [--results FILE]]
     python benchmarks/ntu_prep.py --skip-reference --num-files 20000   # memory on a big input
 
 Input: the shared raw files (by default the 30 real and 40 synthetic NTU-60 files)
@@ -23,15 +23,19 @@ into a working folder and patches the copy:
 
 It then writes the ``statistics/*.txt`` files those scripts read (names, setup, camera,
 performer, replication, label; derived from the file names) and runs the three scripts
-one after the other, as their README says. Timing is wall-clock per process; the
-reference total is the sum of its three scripts. Peak memory is the largest resident
-set of any single process (from ``wait4``) and, for ours, also the sampled sum over the
-main process and its workers.
+one after the other, as their README says. The two sides alternate: ours once, then
+``--rounds`` times the reference followed by ours, so each reference run has one of ours
+just before and one just after it and a change of machine load weighs on both alike;
+each round's speed-up compares the reference with the mean of those two, and the table
+gives medians. Timing is wall-clock per process; the reference total is the sum of its
+three scripts. Peak memory is the largest resident set of any single process (from
+``wait4``) and, for ours, also the sampled sum over the main process and its workers.
 
 Both outputs are compared: the reference's ``NTU60_CS.npz``/``NTU60_CV.npz``
 (x (N, T, 150), one-hot y) against ours, per benchmark and split, sample by sample.
-With ``--write-results`` the ``## NTU preparation speed`` section of
-``benchmarks/RESULTS.md`` is replaced by this run's table (other sections are kept).
+With ``--write-results`` the ``### <n> files`` subsection of ``## NTU preparation
+speed`` in ``benchmarks/RESULTS.md`` (or ``--results``) is replaced by this run's table
+(other input sizes, the memory subsection and other sections are kept).
 """
 from __future__ import annotations
 
@@ -54,6 +58,10 @@ DEFAULT_SOURCES = [os.path.join(SHARED, "data", "ntu60_samples", "nturgb+d_skele
 REFERENCE_SCRIPTS = ("get_raw_skes_data.py", "get_raw_denoised_data.py", "seq_transformation.py")
 SECTION = "## NTU preparation speed"
 MEMORY_HEADING = "### Peak memory on a large input"
+SPEED_HEADING = re.compile(r"### (\d+) files")
+SECTION_INTRO = ("`data/ntu-rgb-d/prepare_ntu.py` against the reference NTU preparation "
+                 "(CTR-GCN's three `data/ntu` scripts), side by side on the same input, one "
+                 "subsection per input size. The goal is at least 10x in wall time.")
 NAME = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
 
 
@@ -205,19 +213,28 @@ def compare(reference_work: str, ours: str) -> list[str]:
     return lines
 
 
-def write_results(path: str, body: str | None = None, memory: str | None = None) -> None:
-    """Update the NTU section of RESULTS.md: ``body`` replaces the speed part, ``memory``
-    the MEMORY_HEADING subsection; whatever is not given, and other sections, are kept."""
+def write_results(path: str, body: str | None = None, memory: str | None = None,
+                  num_files: int | None = None) -> None:
+    """Update the NTU section of RESULTS.md. It holds one ``### <n> files`` subsection of
+    speed per input size and the MEMORY_HEADING subsection: ``body`` replaces (or adds)
+    the subsection of ``num_files``, ``memory`` the memory one; the other subsections and
+    the other sections of the file are kept."""
     text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmark results\n"
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
     found = pattern.search(text)
-    old = found.group() if found else ""
-    old_body, _, old_memory = old.partition(MEMORY_HEADING)
-    body = body if body is not None else old_body.replace(SECTION, "", 1)
-    memory = memory if memory is not None else old_memory
-    section = f"{SECTION}\n\n{body.strip()}\n"
-    if memory.strip():
-        section += f"\n{MEMORY_HEADING}\n\n{memory.strip()}\n"
+    parts = re.split(r"^(### .*)\n", found.group(), flags=re.M) if found else [""]
+    # parts: [text before the first subsection, heading, body, heading, body, ...]
+    subsections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+    if body is not None:
+        subsections[f"### {num_files} files"] = body.strip()
+    if memory is not None:
+        subsections[MEMORY_HEADING] = memory.strip()
+    speed = sorted((h for h in subsections if SPEED_HEADING.fullmatch(h)),
+                   key=lambda h: int(SPEED_HEADING.fullmatch(h).group(1)))
+    order = speed + [h for h in subsections if h not in speed]
+    section = f"{SECTION}\n\n{SECTION_INTRO}\n"
+    for heading in order:
+        section += f"\n{heading}\n\n{subsections[heading]}\n"
     if found:
         text = text[:found.start()] + section + "\n" + text[found.end():]
     else:
@@ -249,12 +266,18 @@ def main() -> None:
                         help="folders of .skeleton files to replicate")
     parser.add_argument("--num-files", type=int, default=1000)
     parser.add_argument("--num-workers", type=int, default=os.cpu_count())
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="reference runs, each between two runs of ours (default 3)")
     parser.add_argument("--work-dir", default="/tmp/ntu_prep_bench")
     parser.add_argument("--write-results", action="store_true",
-                        help="update the NTU section of benchmarks/RESULTS.md")
+                        help="update the NTU section of the results file")
+    parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"),
+                        help="results file for --write-results (default: benchmarks/RESULTS.md)")
     args = parser.parse_args()
     if not args.skip_reference and not args.reference_dir:
         parser.error("--reference-dir is required unless --skip-reference is given")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     raw = os.path.join(args.work_dir, "raw")
     names = replicate_inputs(args.sources, args.num_files, raw)
@@ -268,7 +291,7 @@ def main() -> None:
                           for n in names) / 2**20
             out_mb = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ours_out)
                          for f in fs) / 2**20
-            write_results(os.path.join(ROOT, "benchmarks", "RESULTS.md"), memory="\n".join([
+            write_results(args.results, memory="\n".join([
                 f"`prepare_ntu.py --num-workers {args.num_workers}` alone on {len(names)} files "
                 f"({text_mb / 1024:.1f} GB of text, the shared files replicated as above; "
                 f"{out_mb / 1024:.1f} GB written): {seconds:.0f} s wall, {cpu:.0f} CPU s "
@@ -286,60 +309,110 @@ def main() -> None:
     ref_work = os.path.join(args.work_dir, "reference")
     patch_reference(args.reference_dir, ref_work, raw, names)
 
-    # ours runs before and after the reference, so a change of machine load during the
-    # reference run weighs on both sides alike; the speed-up uses the mean of the two
-    before = run_ours(raw, ours_out, args)
-    results = []
-    ref_total, ref_cpu, ref_peak = 0.0, 0.0, 0
+    # ours and the reference alternate: ours, then per round the reference and ours again,
+    # so every reference run has one of ours just before and one just after it; a change
+    # of machine load weighs on both sides alike. Each round's speed-up compares the
+    # reference with the mean of its two neighbours; the table gives medians.
+    ours_runs = [run_ours(raw, ours_out, args)]
+    ref_runs = []  # per round: [(script, seconds, cpu, peak)] for the three scripts
     load_start = os.getloadavg()[0]
-    for script in REFERENCE_SCRIPTS:
-        seconds, peak, _, cpu = run([sys.executable, script], ref_work,
-                                    os.path.join(args.work_dir, script + ".log"))
-        print(f"reference {script}: {seconds:.1f} s ({cpu:.1f} CPU s), peak RSS "
-              f"{peak / 1024:.0f} MB", flush=True)
-        results.append((f"reference `{script}`", seconds, cpu, peak))
-        ref_total, ref_cpu, ref_peak = ref_total + seconds, ref_cpu + cpu, max(ref_peak, peak)
-    shutil.rmtree(ours_out)
-    after = run_ours(raw, ours_out, args)
-    ours_s, ours_cpu = (before[0] + after[0]) / 2, (before[3] + after[3]) / 2
-    ours_peak, ours_tree = max(before[1], after[1]), max(before[2], after[2])
+    for round_index in range(args.rounds):
+        scripts = []
+        for script in REFERENCE_SCRIPTS:
+            seconds, peak, _, cpu = run([sys.executable, script], ref_work,
+                                        os.path.join(args.work_dir, script + ".log"))
+            print(f"round {round_index + 1}: reference {script}: {seconds:.1f} s ({cpu:.1f} CPU s), "
+                  f"peak RSS {peak / 1024:.0f} MB", flush=True)
+            scripts.append((script, seconds, cpu, peak))
+        ref_runs.append(scripts)
+        shutil.rmtree(ours_out)
+        ours_runs.append(run_ours(raw, ours_out, args))
+    rounds = summarize_rounds([(r[0], r[3]) for r in ours_runs],
+                              [(sum(s[1] for s in r), sum(s[2] for s in r)) for r in ref_runs])
     checks = compare(ref_work, ours_out)
     print("\n".join(checks))
     input_mb = sum(os.path.getsize(os.path.realpath(os.path.join(raw, n + ".skeleton")))
                    for n in names) / 2**20
     cpus = os.cpu_count()
     load = os.getloadavg()[0]
+    ours_peak = max(r[1] for r in ours_runs)
+    ours_tree = max(r[2] for r in ours_runs)
     table = [
         f"Input: {len(names)} NTU-60 `.skeleton` files ({input_mb:.0f} MB of text), the "
         f"{sum(len([f for f in os.listdir(d) if f.endswith('.skeleton')]) for d in args.sources)} "
         f"shared files replicated under new names. Machine: {cpus} CPUs shared with other "
-        f"jobs (1-minute load average {load_start:.1f} when the reference started, "
-        f"{load:.1f} at the end), Python "
-        f"{sys.version.split()[0]}, NumPy {np.__version__}.",
+        f"jobs (1-minute load average {load_start:.1f} when the reference first started, "
+        f"{load:.1f} at the end), Python {sys.version.split()[0]}, NumPy {np.__version__}. "
+        f"{args.rounds} round(s): ours ran before the first reference run and after each "
+        f"one; times are medians.",
         "",
         "| step | wall time (s) | CPU time (s) | peak RSS (MB) |",
         "|---|---:|---:|---:|",
     ]
-    for label, seconds, cpu, peak in results:
-        table.append(f"| {label} | {seconds:.1f} | {cpu:.1f} | {peak / 1024:.0f} |")
-    table += [f"| **reference total** | **{ref_total:.1f}** | {ref_cpu:.1f} | {ref_peak / 1024:.0f} |",
-              f"| **`prepare_ntu.py --num-workers {args.num_workers}`** (mean of a run before "
-              f"and one after the reference: {before[0]:.1f} s, {after[0]:.1f} s) | "
-              f"**{ours_s:.1f}** | {ours_cpu:.1f} | {ours_peak / 1024:.0f} per process, "
+    for k, script in enumerate(REFERENCE_SCRIPTS):
+        table.append(f"| reference `{script}` | {_median([r[k][1] for r in ref_runs]):.1f} | "
+                     f"{_median([r[k][2] for r in ref_runs]):.1f} | "
+                     f"{max(r[k][3] for r in ref_runs) / 1024:.0f} |")
+    table += [f"| **reference total** | **{rounds['ref_wall']:.1f}** | {rounds['ref_cpu']:.1f} | "
+              f"{max(s[3] for r in ref_runs for s in r) / 1024:.0f} |",
+              f"| **`prepare_ntu.py --num-workers {args.num_workers}`** ({len(ours_runs)} runs: "
+              f"{', '.join(f'{r[0]:.2f}' for r in ours_runs)} s) | **{rounds['ours_wall']:.2f}** | "
+              f"{rounds['ours_cpu']:.2f} | {ours_peak / 1024:.0f} per process, "
               f"{ours_tree / 1024:.0f} summed (sampled) |",
               "",
-              f"Speed-up in wall time: **{ref_total / ours_s:.1f}x**; in CPU time (all "
-              f"processes, less sensitive to other jobs): {ref_cpu / ours_cpu:.1f}x. Outputs "
-              "compared sample by sample (reference npz vs our npy/pkl):", ""]
+              "| round | reference wall (s) | ours, before / after (s) | speed-up wall | "
+              "speed-up CPU |",
+              "|---:|---:|---:|---:|---:|"]
+    for k, r in enumerate(rounds["rounds"]):
+        table.append(f"| {k + 1} | {r['ref_wall']:.1f} | {r['ours_before']:.2f} / "
+                     f"{r['ours_after']:.2f} | {r['wall']:.1f}x | {r['cpu']:.1f}x |")
+    table += ["",
+              f"Speed-up in wall time (median of the rounds): **{rounds['wall']:.1f}x** "
+              f"(lowest round {rounds['wall_min']:.1f}x); in CPU time (all processes, less "
+              f"sensitive to other jobs, but it does not count that ours uses both cores): "
+              f"{rounds['cpu']:.1f}x. Outputs compared sample by sample (reference npz vs "
+              "our npy/pkl, after the last round):", ""]
     table += [f"- {line}" for line in checks]
     table += ["", "Command:", "", "```",
               f"python benchmarks/ntu_prep.py --reference-dir {args.reference_dir} "
-              f"--num-files {args.num_files} --num-workers {args.num_workers} --write-results",
+              f"--num-files {args.num_files} --num-workers {args.num_workers} "
+              f"--rounds {args.rounds} --write-results",
               "```"]
     body = "\n".join(table)
-    print(f"speed-up: {ref_total / ours_s:.1f}x wall, {ref_cpu / ours_cpu:.1f}x CPU")
+    print(f"speed-up (median of {args.rounds} rounds): {rounds['wall']:.1f}x wall "
+          f"(lowest {rounds['wall_min']:.1f}x), {rounds['cpu']:.1f}x CPU")
     if args.write_results:
-        write_results(os.path.join(ROOT, "benchmarks", "RESULTS.md"), body=body)
+        write_results(args.results, body=body,
+                      num_files=args.num_files)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def summarize_rounds(ours: list[tuple[float, float]], reference: list[tuple[float, float]]
+                     ) -> dict:
+    """Speed-ups of interleaved runs. ``ours``: (wall, CPU) seconds of our runs, one more
+    than ``reference``: (wall, CPU) of each reference round, which ran between our runs
+    k and k + 1. Each round is compared with the mean of its two neighbours."""
+    if len(ours) != len(reference) + 1 or not reference:
+        raise ValueError(f"expected one more run of ours than reference rounds (>= 1), got "
+                         f"{len(ours)} and {len(reference)}")
+    per_round = []
+    for k, (ref_wall, ref_cpu) in enumerate(reference):
+        (wall_a, cpu_a), (wall_b, cpu_b) = ours[k], ours[k + 1]
+        per_round.append({"ref_wall": ref_wall, "ref_cpu": ref_cpu, "ours_before": wall_a,
+                          "ours_after": wall_b, "wall": ref_wall / ((wall_a + wall_b) / 2),
+                          "cpu": ref_cpu / ((cpu_a + cpu_b) / 2)})
+    return {"rounds": per_round,
+            "wall": _median([r["wall"] for r in per_round]),
+            "wall_min": min(r["wall"] for r in per_round),
+            "cpu": _median([r["cpu"] for r in per_round]),
+            "ours_wall": _median([w for w, _ in ours]), "ours_cpu": _median([c for _, c in ours]),
+            "ref_wall": _median([w for w, _ in reference]),
+            "ref_cpu": _median([c for _, c in reference])}
 
 
 if __name__ == "__main__":
