@@ -552,7 +552,10 @@ def _layouts_at_once(fields: _Fields, file_lines: np.ndarray) -> list[_LayoutRes
     num_lines = len(counts)
     bounds = np.append(file_lines, num_lines)
     with_fields = (counts > 0).nonzero()[0]
-    content_end = with_fields[with_fields.searchsorted(bounds[1:]) - 1] + 1  # per file
+    last_with_fields = with_fields.searchsorted(bounds[1:]) - 1  # per file; -1: none so far
+    if (last_with_fields < 0).any():
+        return None  # (the first files have no field at all)
+    content_end = with_fields[last_with_fields] + 1  # per file
     if not (content_end > file_lines).all() or not (counts[file_lines] == 1).all():
         return None
     ones = (counts == 1).nonzero()[0]

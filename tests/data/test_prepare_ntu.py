@@ -158,6 +158,18 @@ def test_nothing_prepared_is_an_error(tmp_path, capsys):
     assert code == 1 and "no sample could be prepared" in err
 
 
+def test_files_read_together_without_any_field_are_each_skipped(tmp_path, capsys):
+    """Files are read several at a time; when none of them holds a field (here: empty
+    and blank files only), each is skipped as empty (this raised IndexError before)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for k, text in enumerate([b"", b"\n\n", b" \r\n", b""]):
+        (raw / f"S001C001P00{k + 1}R001A001.skeleton").write_bytes(text)
+    code, out, err = prepare(capsys, raw, tmp_path / "out")
+    assert code == 1 and "no sample could be prepared" in err and "Traceback" not in err
+    assert "skipped, empty file: 4" in out
+
+
 def all_names(out, benchmarks=("xsub", "xview")):
     return sorted(n for b in benchmarks[:1] for s in ("train", "val") for n in load_split(out, b, s)[1])
 

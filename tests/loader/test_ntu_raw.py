@@ -457,6 +457,65 @@ def test_fuzz_random_bytes_read_like_a_plain_reader_or_raise_the_documented_erro
     _check_any_outcome(data)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(mutated_file(), st.just(_valid_small_file())), min_size=2, max_size=5))
+def test_fuzz_batches_read_each_file_as_it_reads_alone(files):
+    """Files are read together as one text (parse_skeleton_texts); one bad file in a batch
+    must neither change the others' results nor take their place."""
+    paths = [f"batch{i}.skeleton" for i in range(len(files))]
+    results = ntu_raw.parse_skeleton_texts(list(zip(files, paths)))
+    assert len(results) == len(files)
+    for result, data, path in zip(results, files, paths):
+        _same_reading(result, data, path)
+
+
+_REAL = {}
+
+
+def _real_file(name):
+    if name not in _REAL:
+        with open(os.path.join(shared_path("data", "ntu60_samples", "nturgb+d_skeletons"), name), "rb") as f:
+            _REAL[name] = f.read()
+    return _REAL[name]
+
+
+REAL_TWO_PERSON = "S001C001P001R001A059.skeleton"  # two bodies in every frame
+REAL_ONE_PERSON = "S001C001P001R001A001.skeleton"
+
+
+@st.composite
+def mutated_real_file(draw):
+    """A real NTU file with 1-3 small edits near a random line: a byte replaced, a few
+    inserted, a line dropped or doubled, or the file cut short."""
+    data = bytearray(_real_file(draw(st.sampled_from([REAL_ONE_PERSON, REAL_TWO_PERSON]))))
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(["cut", "insert", "replace", "line"]))
+        pos = draw(st.integers(0, max(len(data) - 1, 0)))
+        if op == "cut":
+            del data[pos:]
+        elif op == "insert":
+            data[pos:pos] = bytes(draw(st.lists(st.sampled_from(MUTATION_BYTES), min_size=1, max_size=3)))
+        elif op == "replace" and data:
+            data[pos] = draw(st.sampled_from(MUTATION_BYTES))
+        elif op == "line":
+            line = data.count(b"\n", 0, pos)
+            lines = bytes(data).split(b"\n")
+            lines.insert(line, lines[line]) if draw(st.booleans()) else lines.pop(line)
+            data = bytearray(b"\n".join(lines))
+    return bytes(data)
+
+
+def test_mutating_real_files_needs_the_shared_samples():
+    _real_file(REAL_ONE_PERSON)  # skips with the reason when ../shared is absent
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fuzz_mutated_real_files_read_like_a_plain_reader_or_raise_the_documented_error(data):
+    _real_file(REAL_ONE_PERSON)  # skip (not fail) without ../shared, before drawing
+    _check_any_outcome(data.draw(mutated_real_file()))
+
+
 # --- real data ---------------------------------------------------------------------------
 
 def test_real_file_matches_the_reference_sample():
