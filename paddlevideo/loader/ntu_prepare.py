@@ -250,7 +250,10 @@ class _Spool:
 def _prepare_files(jobs: list[tuple[str, str, str, str]]) -> list:
     """Worker task: (name, path, single_actor, spool folder) of a few files -> for each,
     (name, (spool, offset, frames) or None, report or error). The files are read
-    together (see ntu_raw.parse_skeleton_texts); samples go to this process's spool."""
+    together (see ntu_raw.parse_skeleton_texts); samples go to this process's spool.
+
+    An unexpected exception while preparing a file (a bug, not bad data) skips that file
+    as an "internal error" naming the exception, instead of ending the whole run."""
     items, unreadable = [], {}
     for name, path, _, _ in jobs:
         try:
@@ -258,7 +261,10 @@ def _prepare_files(jobs: list[tuple[str, str, str, str]]) -> list:
                 items.append((f.read(), path))
         except OSError as err:
             unreadable[name] = SkeletonFormatError(path, None, "unreadable", str(err))
-    parsed = iter(ntu_raw.parse_skeleton_texts(items))
+    try:
+        parsed = iter(ntu_raw.parse_skeleton_texts(items))
+    except Exception:  # reading them together failed: read each alone
+        parsed = iter([_read_alone(data, path) for data, path in items])
     out = []
     for name, path, single_actor, folder in jobs:
         if name in unreadable:
@@ -272,9 +278,28 @@ def _prepare_files(jobs: list[tuple[str, str, str, str]]) -> list:
         except SkeletonFormatError as err:
             out.append((name, None, err))
             continue
+        except Exception as err:
+            out.append((name, None, _internal_error(path, err)))
+            continue
         spool = _Spool.of_this_process(folder)
         out.append((name, (spool.path, spool.append(data), data.shape[1]), report))
     return out
+
+
+def _read_alone(data: bytes, path: str):
+    """The sequence of one file, or the SkeletonFormatError that skips it."""
+    try:
+        return ntu_raw.parse_skeleton_text(data, path)
+    except SkeletonFormatError as err:
+        return err
+    except Exception as err:
+        return _internal_error(path, err)
+
+
+def _internal_error(path: str, err: Exception) -> SkeletonFormatError:
+    return SkeletonFormatError(path, None, "internal error",
+                               f"{type(err).__name__}: {err} (a bug in the preparation, not "
+                               "in the file's format: please report it with this file)")
 
 
 class _Workers:

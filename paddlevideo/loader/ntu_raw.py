@@ -65,6 +65,7 @@ ERROR_KINDS = (
     "all-zero joints",  # the main actor never has a non-zero coordinate
     "bad file name",  # not SsssCcccPpppRrrrAaaa
     "unreadable",  # the file could not be read (used by the dataset preparation)
+    "internal error",  # a bug met while reading this file (the dataset preparation skips it)
 )
 
 

@@ -170,6 +170,37 @@ def test_files_read_together_without_any_field_are_each_skipped(tmp_path, capsys
     assert "skipped, empty file: 4" in out
 
 
+def test_a_bug_on_one_file_skips_that_file_not_the_run(synthetic, tmp_path, capsys, monkeypatch):
+    """An unexpected exception (a bug, simulated here) while preparing one file skips it
+    as an internal error with the exception named; the other files are prepared."""
+    victim = sorted(os.listdir(synthetic))[1]
+    prepare_sequence = ntu_prepare.ntu_raw.prepare_sequence
+
+    def buggy(seq, single_actor="zeros"):
+        if seq.path.endswith(victim):
+            raise ZeroDivisionError("simulated bug")
+        return prepare_sequence(seq, single_actor)
+
+    monkeypatch.setattr(ntu_prepare.ntu_raw, "prepare_sequence", buggy)
+    code, out, err = prepare(capsys, synthetic, tmp_path / "out")
+    assert code == 0 and "Traceback" not in err
+    assert f"{victim}: ZeroDivisionError: simulated bug (a bug in the preparation" in err
+    assert "prepared: 23; skipped: 1" in out and "skipped, internal error: 1" in out
+    assert victim[:-len(".skeleton")] not in all_names(tmp_path / "out")
+    assert prepare(capsys, synthetic, tmp_path / "strict", "--strict")[0] == 1
+
+
+def test_a_bug_reading_files_together_falls_back_to_one_at_a_time(synthetic, tmp_path, capsys,
+                                                                    monkeypatch):
+    def broken(items):
+        raise IndexError("simulated bug")
+
+    monkeypatch.setattr(ntu_prepare.ntu_raw, "parse_skeleton_texts", broken)
+    code, out, _ = prepare(capsys, synthetic, tmp_path / "out")
+    assert code == 0 and "prepared: 24; skipped: 0" in out
+    assert all_names(tmp_path / "out") == sorted(f[:-len(".skeleton")] for f in os.listdir(synthetic))
+
+
 def all_names(out, benchmarks=("xsub", "xview")):
     return sorted(n for b in benchmarks[:1] for s in ("train", "val") for n in load_split(out, b, s)[1])
 
