@@ -8,7 +8,9 @@
 Input: the shared raw files (by default the 30 real and 40 synthetic NTU-60 files)
 replicated under new, valid, unique names (setup/camera/performer/replication change,
 the action stays; beyond 4080 files the action number changes too) as symbolic links,
-so both pipelines read the same bytes.
+so both pipelines read the same bytes. ``--dataset ntu120`` names them within NTU-120's
+ranges (setups to 32, performers to 106, every other action + 60), runs CTR-GCN's
+``data/ntu120`` copies of the scripts and compares xsub/xset with NTU120_CSub/CSet.npz.
 
 Reference: ``--reference-dir`` holds unmodified copies of CTR-GCN's ``data/ntu/``
 ``get_raw_skes_data.py``, ``get_raw_denoised_data.py`` and ``seq_transformation.py``
@@ -58,33 +60,46 @@ DEFAULT_SOURCES = [os.path.join(SHARED, "data", "ntu60_samples", "nturgb+d_skele
 REFERENCE_SCRIPTS = ("get_raw_skes_data.py", "get_raw_denoised_data.py", "seq_transformation.py")
 SECTION = "## NTU preparation speed"
 MEMORY_HEADING = "### Peak memory on a large input"
-SPEED_HEADING = re.compile(r"### (\d+) files")
+SPEED_HEADING = re.compile(r"### (\d+) files(, NTU-120)?")
+DATASET_LABELS = {"ntu60": "NTU-60", "ntu120": "NTU-120"}
 SECTION_INTRO = ("`data/ntu-rgb-d/prepare_ntu.py` against the reference NTU preparation "
-                 "(CTR-GCN's three `data/ntu` scripts), side by side on the same input, one "
-                 "subsection per input size. The goal is at least 10x in wall time.")
+                 "(CTR-GCN's three `data/ntu` scripts; `data/ntu120` for the NTU-120 "
+                 "subsection), side by side on the same input, one subsection per input size "
+                 "and dataset. The goal is at least 10x in wall time.")
 NAME = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
 
 
-def replicate_inputs(sources: list[str], num_files: int, out_dir: str) -> list[str]:
-    """Symlink ``num_files`` source files into ``out_dir`` under unique NTU-60 names."""
+def replicate_inputs(sources: list[str], num_files: int, out_dir: str,
+                     dataset: str = "ntu60") -> list[str]:
+    """Symlink ``num_files`` source files into ``out_dir`` under unique names of
+    ``dataset``. NTU-60: setups 1-17, performers 1-40, the file's own action (shifted by
+    one per 4080 names). NTU-120: setups 1-32, performers 1-106, and every other name
+    takes the file's action + 60, so labels 60-119 occur too."""
     files = sorted(os.path.join(d, f) for d in sources for f in os.listdir(d)
                    if f.endswith(".skeleton"))
     if not files:
         raise SystemExit(f"no .skeleton files in {sources}")
-    combos = 17 * 3 * 40 * 2  # setup, camera, performer, replication
-    if num_files > combos * 60:
-        raise SystemExit(f"--num-files: at most {combos * 60} distinct NTU-60 names")
+    setups, performers = (17, 40) if dataset == "ntu60" else (32, 106)
+    combos = setups * 3 * performers * 2  # setup, camera, performer, replication
+    limit = combos * 60 if dataset == "ntu60" else combos
+    if num_files > limit:
+        raise SystemExit(f"--num-files: at most {limit} distinct {dataset} names")
     if os.path.isdir(out_dir):
         shutil.rmtree(out_dir)
     os.makedirs(out_dir)
     names = []
     for i in range(num_files):
         src = files[i % len(files)]
-        # the first 4080 names keep their file's action; later rounds shift it by one
-        first = files[(i % combos) % len(files)]
-        action = (int(NAME.search(os.path.basename(first)).group(5)) - 1 + i // combos) % 60 + 1
-        setup, camera = 1 + i % 17, 1 + (i // 17) % 3
-        performer, replication = 1 + (i // 51) % 40, 1 + (i // 2040) % 2
+        own = int(NAME.search(os.path.basename(src)).group(5))
+        if dataset == "ntu60":
+            # the first 4080 names keep their file's action; later rounds shift it by one
+            first = files[(i % combos) % len(files)]
+            action = (int(NAME.search(os.path.basename(first)).group(5)) - 1 + i // combos) % 60 + 1
+        else:
+            action = (own - 1) % 60 + 1 + 60 * (i % 2)
+        setup, camera = 1 + i % setups, 1 + (i // setups) % 3
+        performer = 1 + (i // (3 * setups)) % performers
+        replication = 1 + (i // (3 * setups * performers)) % 2
         name = f"S{setup:03d}C{camera:03d}P{performer:03d}R{replication:03d}A{action:03d}"
         os.symlink(os.path.abspath(src), os.path.join(out_dir, name + ".skeleton"))
         names.append(name)
@@ -117,6 +132,10 @@ def patch_reference(reference_dir: str, work_dir: str, raw_dir: str, names: list
         if script == "get_raw_skes_data.py":
             text = _replace(text, "skes_path = '../nturgbd_raw/nturgb+d_skeletons/'",
                             f"skes_path = {os.path.abspath(raw_dir) + os.sep!r}", script)
+            # (CTR-GCN's NTU-120 copy reads setups 18-32 from a second folder)
+            text = _replace(text, "skes_path = '../nturgbd_raw/nturgb+d_skeletons120/'",
+                            f"skes_path = {os.path.abspath(raw_dir) + os.sep!r}", script,
+                            required=False)
         if script == "seq_transformation.py":
             text = _replace(text, "import h5py\n", "", script, required=False)
             text = _replace(text, "from sklearn.model_selection import train_test_split\n", "",
@@ -189,10 +208,14 @@ def run(cmd: list[str], cwd: str, log_path: str) -> tuple[float, int, int, float
     return seconds, usage.ru_maxrss, tree_kb, usage.ru_utime + usage.ru_stime
 
 
-def compare(reference_work: str, ours: str) -> list[str]:
+REFERENCE_OUTPUTS = {"ntu60": (("xsub", "NTU60_CS.npz"), ("xview", "NTU60_CV.npz")),
+                     "ntu120": (("xsub", "NTU120_CSub.npz"), ("xset", "NTU120_CSet.npz"))}
+
+
+def compare(reference_work: str, ours: str, dataset: str = "ntu60") -> list[str]:
     """Sample-by-sample comparison of the two outputs; returns report lines."""
     lines = []
-    for bench, ref_name in (("xsub", "NTU60_CS.npz"), ("xview", "NTU60_CV.npz")):
+    for bench, ref_name in REFERENCE_OUTPUTS[dataset]:
         ref = np.load(os.path.join(reference_work, ref_name))
         for split, key in (("train", "train"), ("val", "test")):
             x_ref, y_ref = ref[f"x_{key}"], ref[f"y_{key}"]
@@ -214,7 +237,7 @@ def compare(reference_work: str, ours: str) -> list[str]:
 
 
 def write_results(path: str, body: str | None = None, memory: str | None = None,
-                  num_files: int | None = None) -> None:
+                  num_files: int | None = None, dataset: str = "ntu60") -> None:
     """Update the NTU section of RESULTS.md. It holds one ``### <n> files`` subsection of
     speed per input size and the MEMORY_HEADING subsection: ``body`` replaces (or adds)
     the subsection of ``num_files``, ``memory`` the memory one; the other subsections and
@@ -226,11 +249,13 @@ def write_results(path: str, body: str | None = None, memory: str | None = None,
     # parts: [text before the first subsection, heading, body, heading, body, ...]
     subsections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
     if body is not None:
-        subsections[f"### {num_files} files"] = body.strip()
+        suffix = "" if dataset == "ntu60" else f", {DATASET_LABELS[dataset]}"
+        subsections[f"### {num_files} files{suffix}"] = body.strip()
     if memory is not None:
         subsections[MEMORY_HEADING] = memory.strip()
     speed = sorted((h for h in subsections if SPEED_HEADING.fullmatch(h)),
-                   key=lambda h: int(SPEED_HEADING.fullmatch(h).group(1)))
+                   key=lambda h: (bool(SPEED_HEADING.fullmatch(h).group(2)),
+                                  int(SPEED_HEADING.fullmatch(h).group(1))))
     order = speed + [h for h in subsections if h not in speed]
     section = f"{SECTION}\n\n{SECTION_INTRO}\n"
     for heading in order:
@@ -248,6 +273,7 @@ def write_results(path: str, body: str | None = None, memory: str | None = None,
 def run_ours(raw: str, out: str, args) -> tuple[float, int, int, float]:
     cmd = [sys.executable, os.path.join(ROOT, "data", "ntu-rgb-d", "prepare_ntu.py"),
            "--skeletons-dir", raw, "--out-dir", out, "--num-workers", str(args.num_workers),
+           "--dataset", args.dataset,
            "--no-progress"]
     seconds, peak, tree, cpu = run(cmd, ROOT, os.path.join(args.work_dir, "ours.log"))
     print(f"prepare_ntu.py on {len(os.listdir(raw))} files: {seconds:.1f} s ({cpu:.1f} CPU s), "
@@ -265,6 +291,9 @@ def main() -> None:
     parser.add_argument("--sources", nargs="+", default=DEFAULT_SOURCES,
                         help="folders of .skeleton files to replicate")
     parser.add_argument("--num-files", type=int, default=1000)
+    parser.add_argument("--dataset", choices=sorted(REFERENCE_OUTPUTS), default="ntu60",
+                        help="names to give the files and benchmarks to compare; with ntu120, "
+                             "--reference-dir holds CTR-GCN's data/ntu120 scripts")
     parser.add_argument("--num-workers", type=int, default=os.cpu_count())
     parser.add_argument("--rounds", type=int, default=3,
                         help="reference runs, each between two runs of ours (default 3)")
@@ -280,7 +309,7 @@ def main() -> None:
         parser.error("--rounds must be at least 1")
 
     raw = os.path.join(args.work_dir, "raw")
-    names = replicate_inputs(args.sources, args.num_files, raw)
+    names = replicate_inputs(args.sources, args.num_files, raw, args.dataset)
     ours_out = os.path.join(args.work_dir, "ours")
     if os.path.isdir(ours_out):
         shutil.rmtree(ours_out)
@@ -330,7 +359,7 @@ def main() -> None:
         ours_runs.append(run_ours(raw, ours_out, args))
     rounds = summarize_rounds([(r[0], r[3]) for r in ours_runs],
                               [(sum(s[1] for s in r), sum(s[2] for s in r)) for r in ref_runs])
-    checks = compare(ref_work, ours_out)
+    checks = compare(ref_work, ours_out, args.dataset)
     print("\n".join(checks))
     input_mb = sum(os.path.getsize(os.path.realpath(os.path.join(raw, n + ".skeleton")))
                    for n in names) / 2**20
@@ -339,7 +368,8 @@ def main() -> None:
     ours_peak = max(r[1] for r in ours_runs)
     ours_tree = max(r[2] for r in ours_runs)
     table = [
-        f"Input: {len(names)} NTU-60 `.skeleton` files ({input_mb:.0f} MB of text), the "
+        f"Input: {len(names)} {DATASET_LABELS[args.dataset]} `.skeleton` files "
+        f"({input_mb:.0f} MB of text), the "
         f"{sum(len([f for f in os.listdir(d) if f.endswith('.skeleton')]) for d in args.sources)} "
         f"shared files replicated under new names. Machine: {cpus} CPUs shared with other "
         f"jobs (1-minute load average {load_start:.1f} when the reference first started, "
@@ -377,14 +407,16 @@ def main() -> None:
     table += ["", "Command:", "", "```",
               f"python benchmarks/ntu_prep.py --reference-dir {args.reference_dir} "
               f"--num-files {args.num_files} --num-workers {args.num_workers} "
-              f"--rounds {args.rounds} --write-results",
+              f"--rounds {args.rounds}"
+              + (f" --dataset {args.dataset}" if args.dataset != "ntu60" else "")
+              + " --write-results",
               "```"]
     body = "\n".join(table)
     print(f"speed-up (median of {args.rounds} rounds): {rounds['wall']:.1f}x wall "
           f"(lowest {rounds['wall_min']:.1f}x), {rounds['cpu']:.1f}x CPU")
     if args.write_results:
         write_results(args.results, body=body,
-                      num_files=args.num_files)
+                      num_files=args.num_files, dataset=args.dataset)
 
 
 def _median(values: list[float]) -> float:

@@ -49,6 +49,10 @@ def test_write_results_keeps_other_sizes_memory_and_sections(tmp_path):
             < text.index("### 4000 files\n\nfour thousand")
             < text.index("### Peak memory on a large input\n\n20000 files: 87 MB")
             < text.index("## NW-UCLA accuracy\n\nkept"))
+    ntu_prep.write_results(path, body="ntu120 table", num_files=1000, dataset="ntu120")
+    text = open(path).read()
+    assert (text.index("### 4000 files\n") < text.index("### 1000 files, NTU-120\n\nntu120 table")
+            < text.index("### Peak memory"))
     ntu_prep.write_results(path, memory="new memory")
     text = open(path).read()
     assert "20000 files: 87 MB" not in text and "new memory" in text
@@ -71,8 +75,12 @@ STAND_IN = {
         skes_path = open("skes_path.txt").read()
         subprocess.run([sys.executable, os.path.join(ROOT, "data", "ntu-rgb-d", "prepare_ntu.py"),
                         "--skeletons-dir", skes_path, "--out-dir", "prepared", "--no-progress",
-                        "--num-workers", "1"], check=True, stdout=subprocess.DEVNULL)
-        for bench, out in (("xsub", "NTU60_CS.npz"), ("xview", "NTU60_CV.npz")):
+                        "--num-workers", "1", "--dataset", DATASET], check=True,
+                       stdout=subprocess.DEVNULL)
+        outputs = {"ntu60": (("xsub", "NTU60_CS.npz"), ("xview", "NTU60_CV.npz")),
+                   "ntu120": (("xsub", "NTU120_CSub.npz"), ("xset", "NTU120_CSet.npz"))}
+        classes = 60 if DATASET == "ntu60" else 120
+        for bench, out in outputs[DATASET]:
             arrays = {}
             for split, key in (("train", "train"), ("val", "test")):
                 data = np.load(os.path.join("prepared", bench, split + "_data.npy"))
@@ -80,13 +88,14 @@ STAND_IN = {
                     _, labels = pickle.load(f)
                 n, _, t = data.shape[:3]
                 arrays["x_" + key] = data.transpose(0, 2, 4, 3, 1).reshape(n, t, 150)
-                arrays["y_" + key] = np.eye(60, dtype=np.float32)[labels]
+                arrays["y_" + key] = np.eye(classes, dtype=np.float32)[labels]
             np.savez(out, **arrays)
     """,
 }
 
 
-def test_whole_run_against_a_stand_in_reference(tmp_path):
+@pytest.mark.parametrize("dataset", ["ntu60", "ntu120"])
+def test_whole_run_against_a_stand_in_reference(tmp_path, dataset):
     sys.path.insert(0, os.path.join(ROOT, "data", "ntu-rgb-d"))
     try:
         import make_synthetic
@@ -99,20 +108,24 @@ def test_whole_run_against_a_stand_in_reference(tmp_path):
     for name, body in STAND_IN.items():
         code = textwrap.dedent(body)
         if name == "seq_transformation.py":
-            code = f"ROOT = {ROOT!r}\n" + code
+            code = f"ROOT = {ROOT!r}\nDATASET = {dataset!r}\n" + code
         (reference / name).write_text(code)
     results = tmp_path / "RESULTS.md"
     run = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "ntu_prep.py"), "--reference-dir",
          str(reference), "--sources", str(sources), "--num-files", "12", "--num-workers", "2",
-         "--rounds", "2", "--work-dir", str(tmp_path / "work"), "--write-results", "--results", str(results)],
+         "--rounds", "2", "--dataset", dataset, "--work-dir", str(tmp_path / "work"),
+         "--write-results", "--results", str(results)],
         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("reference seq_transformation.py") == 2  # one per round
     assert run.stdout.count("prepare_ntu.py on 12 files") == 3  # before, and after each round
     assert "max |diff| 0.0e+00" in run.stdout and "speed-up (median of 2 rounds)" in run.stdout
     text = results.read_text()
-    assert "### 12 files" in text and "| 2 |" in text and "--rounds 2 --write-results" in text
+    heading, flag = ("### 12 files\n", "") if dataset == "ntu60" else ("### 12 files, NTU-120\n", " --dataset ntu120")
+    assert heading in text and "| 2 |" in text and f"--rounds 2{flag} --write-results" in text
+    benches = ("xsub", "xview") if dataset == "ntu60" else ("xsub", "xset")
+    assert all(f"{b} train:" in run.stdout for b in benches)
     # the patched copy points at the replicated input, the statistics files are written
     work = tmp_path / "work" / "reference"
     assert (work / "skes_path.txt").read_text() == str(tmp_path / "work" / "raw") + os.sep
@@ -120,3 +133,4 @@ def test_whole_run_against_a_stand_in_reference(tmp_path):
     assert len(names) == 12 == len(set(names))
     labels = np.loadtxt(work / "statistics" / "label.txt", dtype=int)
     assert [int(n[-3:]) for n in names] == labels.tolist()
+    assert (labels > 60).any() == (dataset == "ntu120")  # NTU-120 names use actions 61-120 too
