@@ -90,12 +90,12 @@ def replicate_inputs(sources: list[str], num_files: int, out_dir: str,
     names = []
     for i in range(num_files):
         src = files[i % len(files)]
-        own = int(NAME.search(os.path.basename(src)).group(5))
         if dataset == "ntu60":
             # the first 4080 names keep their file's action; later rounds shift it by one
             first = files[(i % combos) % len(files)]
             action = (int(NAME.search(os.path.basename(first)).group(5)) - 1 + i // combos) % 60 + 1
         else:
+            own = int(NAME.search(os.path.basename(src)).group(5))
             action = (own - 1) % 60 + 1 + 60 * (i % 2)
         setup, camera = 1 + i % setups, 1 + (i // setups) % 3
         performer = 1 + (i // (3 * setups)) % performers
@@ -253,10 +253,9 @@ def write_results(path: str, body: str | None = None, memory: str | None = None,
         subsections[f"### {num_files} files{suffix}"] = body.strip()
     if memory is not None:
         subsections[MEMORY_HEADING] = memory.strip()
-    speed = sorted((h for h in subsections if SPEED_HEADING.fullmatch(h)),
-                   key=lambda h: (bool(SPEED_HEADING.fullmatch(h).group(2)),
-                                  int(SPEED_HEADING.fullmatch(h).group(1))))
-    order = speed + [h for h in subsections if h not in speed]
+    speed = {h: m for h in subsections if (m := SPEED_HEADING.fullmatch(h))}
+    order = sorted(speed, key=lambda h: (bool(speed[h].group(2)), int(speed[h].group(1))))
+    order += [h for h in subsections if h not in speed]
     section = f"{SECTION}\n\n{SECTION_INTRO}\n"
     for heading in order:
         section += f"\n{heading}\n\n{subsections[heading]}\n"
@@ -381,8 +380,8 @@ def main() -> None:
         "|---|---:|---:|---:|",
     ]
     for k, script in enumerate(REFERENCE_SCRIPTS):
-        table.append(f"| reference `{script}` | {_median([r[k][1] for r in ref_runs]):.1f} | "
-                     f"{_median([r[k][2] for r in ref_runs]):.1f} | "
+        table.append(f"| reference `{script}` | {np.median([r[k][1] for r in ref_runs]):.1f} | "
+                     f"{np.median([r[k][2] for r in ref_runs]):.1f} | "
                      f"{max(r[k][3] for r in ref_runs) / 1024:.0f} |")
     table += [f"| **reference total** | **{rounds['ref_wall']:.1f}** | {rounds['ref_cpu']:.1f} | "
               f"{max(s[3] for r in ref_runs for s in r) / 1024:.0f} |",
@@ -419,12 +418,6 @@ def main() -> None:
                       num_files=args.num_files, dataset=args.dataset)
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def summarize_rounds(ours: list[tuple[float, float]], reference: list[tuple[float, float]]
                      ) -> dict:
     """Speed-ups of interleaved runs. ``ours``: (wall, CPU) seconds of our runs, one more
@@ -440,12 +433,12 @@ def summarize_rounds(ours: list[tuple[float, float]], reference: list[tuple[floa
                           "ours_after": wall_b, "wall": ref_wall / ((wall_a + wall_b) / 2),
                           "cpu": ref_cpu / ((cpu_a + cpu_b) / 2)})
     return {"rounds": per_round,
-            "wall": _median([r["wall"] for r in per_round]),
+            "wall": np.median([r["wall"] for r in per_round]),
             "wall_min": min(r["wall"] for r in per_round),
-            "cpu": _median([r["cpu"] for r in per_round]),
-            "ours_wall": _median([w for w, _ in ours]), "ours_cpu": _median([c for _, c in ours]),
-            "ref_wall": _median([w for w, _ in reference]),
-            "ref_cpu": _median([c for _, c in reference])}
+            "cpu": np.median([r["cpu"] for r in per_round]),
+            "ours_wall": np.median([w for w, _ in ours]), "ours_cpu": np.median([c for _, c in ours]),
+            "ref_wall": np.median([w for w, _ in reference]),
+            "ref_cpu": np.median([c for _, c in reference])}
 
 
 if __name__ == "__main__":
