@@ -7,7 +7,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+
+def default_cpu_threads() -> None:
+    """Give Paddle's CPU math one thread per core this process may use, unless the user set
+    ``OMP_NUM_THREADS`` (Paddle sets 1 at import when it is unset) or several data-parallel
+    processes share the cores. Must run before ``import paddle``."""
+    if "OMP_NUM_THREADS" in os.environ or int(os.environ.get("PADDLE_TRAINERS_NUM", "1")) > 1:
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    os.environ["OMP_NUM_THREADS"] = str(max(1, cores))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,6 +45,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    default_cpu_threads()
     from paddlevideo.utils import ConfigError, RegistryError, get_config, get_dist_info
 
     try:

@@ -9,11 +9,19 @@
 #             short = 6 epochs x 1 repeat, warm-up 2, x0.1 after epoch 4, validation every 2 epochs
 #                     (what fits in a session on 2 shared CPU cores: about 1.8% of the full recipe's samples)
 #
-# Run it in the background (nohup bash benchmarks/ucla_train.sh ctrgcn short &); run the same
-# command again after a kill and it continues at the next epoch (--resume). Outputs:
-# output/ucla/MODEL_RECIPE/ (checkpoints, train.log, vdl/), its test/ folder (scores, confusion
-# matrix, per-class accuracy, metrics.json), and benchmarks/weights/MODEL_ucla_joint.pdparams
-# (best weights) with benchmarks/logs/MODEL_ucla_joint_RECIPE.log (the training log).
+# Run it in the background (nohup bash benchmarks/ucla_train.sh ctrgcn full &); run the same
+# command again after a kill, or in a fresh clone in a later sitting, and it continues at the
+# next epoch (--resume). The run lives in benchmarks/runs/MODEL_ucla_RECIPE/: resume.pdckpt (the
+# single resume file: weights, optimizer with momentum and LR position, epoch, best Top-1 and
+# best weights, seed) and train.log are what git keeps (.gitignore drops the rest: per-epoch
+# checkpoints, vdl/, test/). To end a sitting: `touch benchmarks/runs/MODEL_ucla_RECIPE/STOP`;
+# the training stops after the epoch in progress, once the resume file is written; commit
+# those two files. When all epochs are done the script tests the best weights (test/: scores,
+# confusion matrix, per-class accuracy, metrics.json) and copies them to
+# benchmarks/weights/MODEL_ucla_joint.pdparams and the log to
+# benchmarks/logs/MODEL_ucla_joint_RECIPE.log. Threads: main.py gives Paddle one math thread
+# per core unless OMP_NUM_THREADS is set. Reads NW-UCLA from ../shared/data/NW-UCLA/all_sqe
+# (or UCLA_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:?usage: bash benchmarks/ucla_train.sh MODEL [full|medium|short] [main.py args...]}
@@ -21,7 +29,7 @@ recipe=${2:-short}
 shift $(( $# >= 2 ? 2 : 1 ))
 config=configs/recognition/ctrgcn/${model}_ucla_joint.yaml
 data=${UCLA_DIR:-../shared/data/NW-UCLA/all_sqe}
-out=${OUT_ROOT:-output/ucla}/${model}_${recipe}
+out=${OUT_ROOT:-benchmarks/runs}/${model}_ucla_${recipe}
 [[ -f $config ]] || { echo "no config $config" >&2; exit 2; }
 [[ -d $data ]] || { echo "NW-UCLA folder not found: $data (set UCLA_DIR)" >&2; exit 2; }
 
@@ -39,6 +47,11 @@ esac
 resume=()
 [[ -f $out/resume.pdckpt ]] && resume=(--resume)
 python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" "$@"
+if grep -q "stopped after epoch" <(tail -n 3 "$out/train.log"); then
+    echo "stopped at an epoch boundary: commit $out/resume.pdckpt and $out/train.log;" \
+         "the same command continues the run"
+    exit 0
+fi
 
 name=$(python -c "import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))['model_name'])" "$config")
 python main.py --test -c "$config" -w "$out/${name}_best.pdparams" "${overrides[@]}" --output "$out/test"

@@ -167,3 +167,57 @@ def test_test_with_unknown_inference_dataset_uses_class_ids(tmp_path):
     assert main_module.main(["--test", "-c", cfg, "-w", str(tmp_path / "out" / "tiny_latest.pdparams"),
                              "--output", str(tmp_path / "test")]) == 0
     assert open(tmp_path / "test" / "per_class_accuracy.csv").read().splitlines()[1].startswith("0,0,")
+
+
+def run_main(*args):
+    """main.py in a fresh process (one math thread, as CI runs)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, os.path.join(ROOT, "main.py"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_stop_file_then_resume_elsewhere_from_the_resume_file_alone(tmp_path):
+    """Issue 13: a run stopped at an epoch boundary (STOP file), whose resume file and log alone are
+    carried to another folder (what git keeps), continues in a fresh process with the same losses,
+    weights and best weights as the uninterrupted run; dropout and two loader workers included."""
+    cfg = tiny_config(str(tmp_path), epochs=3)
+    def common(seed):
+        return ["--validate", "-c", cfg, "--seed", str(seed), "-o", "MODEL.head.drop_out=0.3",
+                "-o", "DATASET.num_workers=2"]
+    full, part, moved = tmp_path / "full", tmp_path / "part", tmp_path / "moved"
+    r = run_main(*common(5), "-o", f"output_dir={full}")
+    assert r.returncode == 0, r.stderr[-2000:]
+
+    part.mkdir()
+    (part / "STOP").touch()
+    r = run_main(*common(5), "-o", f"output_dir={part}")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "stopped after epoch 1/3" in "".join(train_log_lines(str(part), "STOP"))
+    assert not (part / "STOP").exists()
+    state = paddle.load(str(part / "resume.pdckpt"))
+    assert state["epoch"] == 0 and state["seed"] == 5 and state["best_epoch"] == 1
+    assert set(state["best_model"]) == set(state["model"])
+
+    moved.mkdir()
+    for name in ("resume.pdckpt", "train.log"):
+        (moved / name).write_bytes((part / name).read_bytes())
+    r = run_main(*common(99), "-o", f"output_dir={moved}", "--resume")
+    assert r.returncode == 0, r.stderr[-2000:]
+    log = "".join(train_log_lines(str(moved), ""))
+    assert "continues with its own seed 5" in log and "continuing at epoch 2/3" in log
+    assert losses_of(str(moved)) == losses_of(str(full))
+    for name in ("tiny_latest.pdparams", "tiny_best.pdparams"):
+        a, b = paddle.load(str(full / name)), paddle.load(str(moved / name))
+        assert set(a) == set(b)
+        for k in a:
+            np.testing.assert_allclose(np.asarray(b[k]), np.asarray(a[k]), rtol=1e-6, atol=1e-7, err_msg=f"{name}: {k}")
+
+
+def test_resume_of_a_finished_run_says_so(tmp_path):
+    cfg = tiny_config(str(tmp_path), epochs=1)
+    assert main_module.main(["--validate", "-c", cfg]) == 0
+    assert main_module.main(["--validate", "-c", cfg, "--resume"]) == 0
+    said = "".join(train_log_lines(str(tmp_path / "out"), "nothing left"))
+    assert "already finished 1 of 1 epochs" in said
+    assert str(tmp_path / "out" / "tiny_best.pdparams") in said
+    assert "continuing at epoch 2/1" not in "".join(train_log_lines(str(tmp_path / "out"), ""))

@@ -3,9 +3,17 @@
 Files in ``output_dir`` (default ``output/<model_name>``):
 ``<model_name>_best.pdparams`` (best validation Top-1), ``<model_name>_epoch_<N>.pdparams``
 every ``save_interval`` epochs, ``<model_name>_latest.pdparams`` (last finished epoch),
-``resume.pdckpt`` (model, optimizer with its LR schedule, epoch, best Top-1: what
-``--resume`` reads), ``train.log`` and a VisualDL folder ``vdl/``. Every file is written
-atomically, so a killed run loses at most the epoch in progress.
+``resume.pdckpt`` (what ``--resume`` reads: model, optimizer with its momentum and LR
+schedule position, epoch, best Top-1 with the best weights and their epoch, and the seed from
+which every random number of an epoch is drawn), ``train.log`` and a VisualDL folder ``vdl/``.
+Every file is written atomically, so a killed run loses at most the epoch in progress; the
+resume file alone is enough to continue a run on another machine (it restores
+``<model_name>_best.pdparams`` when that file is absent). A file named ``STOP`` in the output
+folder ends the run after the epoch in progress, once its resume file is written.
+
+Random numbers: at the start of every epoch Python's, NumPy's and Paddle's generators (and the
+loader workers') are seeded from (seed, epoch) alone, so a resumed run draws the same batches,
+augmentations and dropout masks as an uninterrupted one.
 
 CPU speed: with ``fast_cpu: true`` (the default) MKL uses its AVX2 kernels on AMD CPUs
 (``paddlevideo/utils/cpu_math.py``) and the CTR-GCN layers use their fast operator forms;
@@ -40,6 +48,7 @@ from .distill import Distiller, DistillOptions
 from .sampler import EpochBatchSampler
 
 RESUME_FILE = "resume.pdckpt"
+STOP_FILE = "STOP"
 
 
 def output_dir_of(cfg: Dict[str, Any]) -> str:
@@ -50,6 +59,11 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
     paddle.seed(seed)
+
+
+def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
+    """The seed of every generator used during ``epoch`` (0-based) on ``rank``."""
+    return (seed * 1000003 + epoch * 101 + rank) % (2 ** 32)
 
 
 def _worker_init(base_seed: int):
@@ -64,8 +78,8 @@ def make_loader(dataset, batch_size: int, num_workers: int, shuffle: bool, drop_
     """A loader for one epoch whose order and augmentations depend on (seed, epoch, rank) only."""
     sampler = EpochBatchSampler(len(dataset), batch_size, shuffle, drop_last, seed, rank, world_size)
     sampler.set_epoch(epoch)
-    aug_seed = seed * 1000003 + epoch * 101 + rank
-    np.random.seed(aug_seed % (2 ** 32))  # augmentations in the main process (num_workers=0)
+    aug_seed = epoch_seed(seed, epoch, rank)
+    np.random.seed(aug_seed)  # augmentations in the main process (num_workers=0)
     return paddle.io.DataLoader(dataset, batch_sampler=sampler, num_workers=num_workers,
                                 worker_init_fn=_worker_init(aug_seed) if num_workers else None,
                                 return_list=True, use_shared_memory=False)
@@ -179,15 +193,32 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
     optimizer, lr = build_optimizer(cfg.get("OPTIMIZER", {}), model.parameters(), iters_per_epoch)
 
     epochs = cfg.get("epochs", 1)
-    start_epoch, best_top1 = 0, -1.0
+    best_path = os.path.join(out_dir, f"{name}_best.pdparams")
+    start_epoch, best_top1, best_epoch, best_state = 0, -1.0, 0, None
     if resume:
         path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
         state = checkpoint.load(path)
         model.set_state_dict(state["model"])
         checkpoint.load_portable_optimizer_state(model, optimizer, state["optimizer"])
         start_epoch, best_top1 = int(state["epoch"]) + 1, float(state["best_top1"])
-        logger.info(f"resumed from {path}: continuing at epoch {start_epoch + 1}/{epochs}, "
-                    f"lr {optimizer.get_lr():.6g}")
+        best_epoch = int(state.get("best_epoch", 0))
+        best_state = state.get("best_model")
+        if best_state is None and os.path.isfile(best_path):  # a resume file of an older version
+            best_state = checkpoint.load(best_path)
+        if "seed" in state and int(state["seed"]) != seed:
+            logger.info(f"--seed {seed} ignored: the resumed run continues with its own seed {int(state['seed'])}")
+            seed = int(state["seed"])
+        if state.get("best_model") is not None and not os.path.isfile(best_path):
+            checkpoint.save(state["best_model"], best_path)
+            logger.info(f"restored {name}_best.pdparams (epoch {best_epoch}) from the resume file")
+        if start_epoch >= epochs:
+            logger.info(f"{path}: the run already finished {start_epoch} of {epochs} epochs; nothing left to "
+                        f"train (raise 'epochs' to train longer). Best top1 {best_top1:.5f} at epoch "
+                        f"{best_epoch}: {best_path}; last weights: "
+                        f"{os.path.join(out_dir, name + '_latest.pdparams')}")
+        else:
+            logger.info(f"resumed from {path}: continuing at epoch {start_epoch + 1}/{epochs}, "
+                        f"lr {optimizer.get_lr():.6g}")
     scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if use_amp else None
     train_model_ = paddle.DataParallel(model) if parallel else model
 
@@ -201,11 +232,15 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
     val_interval = cfg.get("val_interval", 1)
     save_interval = cfg.get("save_interval", 10)
     last_epoch = epochs if max_epochs is None else min(epochs, start_epoch + max_epochs)
-    summary: Dict[str, Any] = {"epochs_run": 0, "best_top1": best_top1, "output_dir": out_dir}
+    summary: Dict[str, Any] = {"epochs_run": 0, "best_top1": best_top1, "output_dir": out_dir,
+                               "stopped_on_request": False}
     step = start_epoch * iters_per_epoch
+    stop_path = os.path.join(out_dir, STOP_FILE)
 
     for epoch in range(start_epoch, last_epoch):
         model.train()
+        random.seed(epoch_seed(seed, epoch, rank))
+        paddle.seed(epoch_seed(seed, epoch, rank))
         loader = make_loader(train_set, batch_size, num_workers, shuffle=True, drop_last=True,
                              seed=seed, epoch=epoch, rank=rank, world_size=world_size)
         t_epoch = tic = time.perf_counter()
@@ -281,17 +316,26 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
                 vdl.add("valid/loss", res["loss"], epoch + 1)
                 summary["last_top1"] = top1
                 if top1 > best_top1:
-                    best_top1 = top1
-                    checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_best.pdparams"))
+                    best_top1, best_epoch = top1, epoch + 1
+                    best_state = {k: v.numpy() for k, v in model.state_dict().items()}
+                    checkpoint.save(best_state, best_path)
                     logger.info(f"best top1 so far {best_top1:.5f}: saved {name}_best.pdparams")
             if (epoch + 1) % save_interval == 0 or epoch + 1 == epochs:
                 checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_epoch_{epoch + 1:05d}.pdparams"))
             checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_latest.pdparams"))
             checkpoint.save({"model": model.state_dict(), "optimizer": checkpoint.portable_optimizer_state(model, optimizer),
-                             "epoch": epoch, "best_top1": best_top1},
+                             "epoch": epoch, "best_top1": best_top1, "best_epoch": best_epoch,
+                             "best_model": best_state, "seed": seed},
                             os.path.join(out_dir, RESUME_FILE))
         if parallel:
             paddle.distributed.barrier()
+        if os.path.isfile(stop_path) and epoch + 1 < last_epoch:
+            logger.info(f"found {stop_path}: stopped after epoch {epoch + 1}/{epochs} "
+                        f"(continue with --resume)")
+            summary["stopped_on_request"] = True
+            break
+    if os.path.isfile(stop_path) and rank == 0:
+        os.remove(stop_path)
     vdl.close()
     # trainable weights agree across data-parallel ranks; BN running statistics are per rank
     # (rank 0's are saved), as in PaddleVideo
@@ -299,5 +343,6 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
                    if not p.stop_gradient)
     logger.info(f"rank {rank}: final weights checksum {checksum:.12e}")
     summary["best_top1"] = best_top1
+    summary["best_epoch"] = best_epoch
     summary["model"] = model
     return summary
