@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     from paddlevideo.utils import ConfigError, RegistryError, get_config, get_dist_info
 
     try:
-        cfg = get_config(args.config, overrides=args.override, show=not args.test)
+        cfg = get_config(args.config, overrides=args.override, show=False)
     except (ConfigError, RegistryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
                 resume = output_dir_of(cfg)
             train_model(cfg, weights=args.weights, parallel=parallel, validate=args.validate,
                         use_amp=args.amp, amp_level=args.amp_level, max_iters=args.max_iters,
-                        resume=resume, seed=args.seed, max_epochs=args.max_epochs)
+                        resume=resume, seed=args.seed, max_epochs=args.max_epochs, show_config=True)
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

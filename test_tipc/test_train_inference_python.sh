@@ -174,6 +174,10 @@ if [[ -f "${infer_logs[0]}" ]]; then
     score=$(grep -m1 "top-1 score:" "$first" | sed 's/.*top-1 score: //')
     if [[ -n "$top1" ]]; then
         echo "  prediction: $input -> top-1 class $top1 ($name), score $score  [$first]"
+        if [[ $MODE == lite_train* ]]; then
+            echo "  (the model was trained for this run's few iterations on lite data: the chain checks" \
+                 "that the pipeline works, the class and score say nothing about accuracy)"
+        fi
     fi
 fi
 if [[ $failed -gt 0 ]]; then

@@ -221,3 +221,28 @@ def test_resume_of_a_finished_run_says_so(tmp_path):
     assert "already finished 1 of 1 epochs" in said
     assert str(tmp_path / "out" / "tiny_best.pdparams") in said
     assert "continuing at epoch 2/1" not in "".join(train_log_lines(str(tmp_path / "out"), ""))
+
+
+def test_bad_inputs_fail_before_printing_the_config_or_creating_the_output_folder(tmp_path, capsys):
+    cfg = tiny_config(str(tmp_path))
+    out = tmp_path / "out"
+    r = run_main("-c", cfg, "-w", str(tmp_path / "missing.pdparams"))  # a fresh process: all it prints
+    assert r.returncode == 1 and "weights not found" in r.stderr and "missing.pdparams" in r.stderr
+    assert "MODEL" not in r.stdout + r.stderr and not out.exists()
+
+    assert main_module.main(["-c", cfg, "-o", f"DATASET.train.file_path={tmp_path}/none.npy"]) == 1
+    assert "none.npy" in capsys.readouterr().err and not out.exists()
+
+    assert main_module.main(["-c", cfg, "--resume"]) == 1
+    assert "nothing to resume" in capsys.readouterr().err and not out.exists()
+
+
+def test_test_with_missing_weights_or_data_creates_nothing(tmp_path, capsys):
+    cfg = tiny_config(str(tmp_path))
+    assert main_module.main(["--test", "-c", cfg, "-w", str(tmp_path / "gone.pdparams")]) == 1
+    assert "weights not found" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    weights = tmp_path / "w.pdparams"
+    weights.write_bytes(b"")
+    assert main_module.main(["--test", "-c", cfg, "-w", str(weights),
+                             "-o", f"DATASET.test.file_path={tmp_path}/none.npy"]) == 1
+    assert "none.npy" in capsys.readouterr().err and not (tmp_path / "out").exists()

@@ -36,6 +36,7 @@ def test_lite_chain_succeeds_and_summarises(lite_chain):
     size = re.search(r"exported model: inference.json (\d+) B \+ inference.pdiparams (\d+) B = (\d+) B", out)
     assert size and int(size.group(1)) + int(size.group(2)) == int(size.group(3)) < 10 * 2 ** 20
     assert re.search(r"prediction: example_NTU-RGB-D_sketeton.npy -> top-1 class \d+ \(.+\), score [0-9.]+", out)
+    assert "the chain checks that the pipeline works, the class and score say nothing about accuracy" in out
 
 
 def test_every_inference_run_agrees_and_logs_a_benchmark(lite_chain):

@@ -271,7 +271,12 @@ def quantize_onnx(onnx_file: str, int8_file: Optional[str] = None) -> str:
     verify the model with the int8 tolerance (``paddlevideo/inference/verify.py``).
     """
     onnx, _, _ = _onnx_tools()
-    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
+    try:
+        from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
+    except ImportError as err:  # onnxruntime's quantizer imports ml_dtypes without declaring it
+        missing = getattr(err, "name", None) or "a package"
+        raise RuntimeError(f"int8 quantization needs onnxruntime.quantization, which could not import "
+                           f"{missing} ({err}): pip install -r requirements.txt (or pip install {missing})") from err
 
     if not os.path.isfile(onnx_file):
         raise FileNotFoundError(f"ONNX model not found: {onnx_file}")

@@ -39,12 +39,14 @@ def test_model(cfg: Dict[str, Any], weights: Optional[str], output: Optional[str
     """
     if not weights:
         raise ValueError("--test needs weights: -w path/to/model.pdparams")
+    if not os.path.isfile(weights):
+        raise FileNotFoundError(f"weights not found: {weights} (-w)")
     out_dir = output or os.path.join(output_dir_of(cfg), "test")
-    logger = get_logger("paddlevideo", os.path.join(out_dir, "test.log"))
     ds_cfg, pl_cfg = cfg["DATASET"], cfg.get("PIPELINE", {})
     if "test" not in ds_cfg:
         raise ValueError("the config has no DATASET.test section")
     dataset = build_dataset(ds_cfg["test"], pl_cfg.get("test"))
+    logger = get_logger("paddlevideo", os.path.join(out_dir, "test.log"))  # creates out_dir
     model = build_model(cfg["MODEL"])
     checkpoint.load_weights(model, weights, strict=True)
     num_classes = cfg["MODEL"]["head"].get("num_classes")

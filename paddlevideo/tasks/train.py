@@ -43,6 +43,7 @@ from ..solver import build_optimizer
 from ..utils import checkpoint
 from ..utils.cpu_math import prefer_mkl_avx2
 from ..utils.dist import get_dist_info
+from ..utils.config import print_config
 from ..utils.logger import get_logger
 from .distill import Distiller, DistillOptions
 from .sampler import EpochBatchSampler
@@ -135,19 +136,39 @@ class _VisualDL:
 def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool = False,
                 validate: bool = False, use_amp: bool = False, amp_level: str = "O1",
                 max_iters: Optional[int] = None, resume: Optional[str] = None, seed: int = 1234,
-                max_epochs: Optional[int] = None) -> Dict[str, Any]:
+                max_epochs: Optional[int] = None, show_config: bool = False) -> Dict[str, Any]:
     """Train as ``cfg`` says; returns a summary (epochs run, best Top-1, last loss, paths).
 
     ``resume`` is a ``resume.pdckpt`` path (or a run folder holding one); training
     continues at the epoch after the one it records, with the optimizer and LR schedule
     state it saved. ``max_iters`` stops each epoch early (TIPC lite runs);
-    ``max_epochs`` stops the run after that many epochs in this invocation.
+    ``max_epochs`` stops the run after that many epochs in this invocation. ``show_config``
+    logs the config (after the inputs were checked). Missing weights, resume file or data
+    raise before anything is printed or any folder is created.
     """
     rank, world_size = get_dist_info()
     out_dir = output_dir_of(cfg)
+    name = cfg["model_name"]
+    if weights and not os.path.isfile(weights):
+        raise FileNotFoundError(f"weights not found: {weights} (-w)")
+    resume_path = None
+    if resume:
+        resume_path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
+        if not os.path.isfile(resume_path):
+            raise FileNotFoundError(f"nothing to resume: {resume_path} not found (--resume)")
+    ds_cfg, pl_cfg = cfg["DATASET"], cfg.get("PIPELINE", {})
+    train_set = build_dataset(ds_cfg["train"], pl_cfg.get("train"))
+    valid_set = None
+    if validate:
+        valid_cfg = ds_cfg.get("valid") or ds_cfg.get("test")
+        if valid_cfg is None:
+            raise ValueError("--validate needs DATASET.valid (or DATASET.test) in the config")
+        valid_set = build_dataset(valid_cfg, pl_cfg.get("valid") or pl_cfg.get("test"))
+
     os.makedirs(out_dir, exist_ok=True)
     logger = get_logger("paddlevideo", os.path.join(out_dir, "train.log") if rank == 0 else None)
-    name = cfg["model_name"]
+    if show_config and rank == 0:
+        print_config(cfg, log=logger.info)
     seed_everything(seed + rank)
     paddle.seed(seed)  # identical initial weights on every rank
 
@@ -161,14 +182,6 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         logger.warning("--amp needs a GPU; training in float32 on the CPU")
         use_amp = False
 
-    ds_cfg, pl_cfg = cfg["DATASET"], cfg.get("PIPELINE", {})
-    train_set = build_dataset(ds_cfg["train"], pl_cfg.get("train"))
-    valid_set = None
-    if validate:
-        valid_cfg = ds_cfg.get("valid") or ds_cfg.get("test")
-        if valid_cfg is None:
-            raise ValueError("--validate needs DATASET.valid (or DATASET.test) in the config")
-        valid_set = build_dataset(valid_cfg, pl_cfg.get("valid") or pl_cfg.get("test"))
     batch_size = ds_cfg.get("batch_size", 16)
     num_workers = ds_cfg.get("num_workers", 0)
     iters_per_epoch = EpochBatchSampler(len(train_set), batch_size, True, True, 0, rank, world_size).__len__()
@@ -195,8 +208,8 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
     epochs = cfg.get("epochs", 1)
     best_path = os.path.join(out_dir, f"{name}_best.pdparams")
     start_epoch, best_top1, best_epoch, best_state = 0, -1.0, 0, None
-    if resume:
-        path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
+    if resume_path:
+        path = resume_path
         state = checkpoint.load(path)
         model.set_state_dict(state["model"])
         checkpoint.load_portable_optimizer_state(model, optimizer, state["optimizer"])
@@ -298,8 +311,9 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         bar.close()
         epoch_time = time.perf_counter() - t_epoch
         mean_loss = float(np.mean(losses)) if losses else float("nan")
+        load = f", load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
         logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] done: mean loss {mean_loss:.5f}, "
-                    f"{epoch_time:.1f} s, {len(losses) * batch_size / max(epoch_time, 1e-9):.2f} samples/s")
+                    f"{epoch_time:.1f} s, {len(losses) * batch_size / max(epoch_time, 1e-9):.2f} samples/s{load}")
         summary.update(epochs_run=summary["epochs_run"] + 1, last_loss=mean_loss,
                        first_loss=summary.get("first_loss", losses[0] if losses else float("nan")),
                        epoch_time=epoch_time, last_epoch=epoch + 1)

@@ -7,6 +7,7 @@ exported once per module; everything else reuses its files.
 import contextlib
 import io
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -165,3 +166,18 @@ def test_session_does_not_spin_unless_asked(model):
         predictor = create_predictor(model["fp32"], None, PredictorOptions(backend="onnxruntime", ort_spin_wait=spin))
         options = predictor.session.get_session_options()
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == want
+
+
+def test_missing_quantizer_dependency_is_one_line_with_the_package_to_install(model, monkeypatch, capsys):
+    """onnxruntime's quantizer imports ml_dtypes without declaring it: a fresh machine without it
+    gets one line naming the package (export_model.py exits 1), not a traceback."""
+    for name in [n for n in sys.modules if n.startswith("onnxruntime.quantization")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "ml_dtypes", None)  # import ml_dtypes -> ImportError
+    with pytest.raises(RuntimeError, match="pip install ml_dtypes"):
+        quantize_onnx(model["fp32"], os.path.join(os.path.dirname(model["fp32"]), "x.int8.onnx"))
+    code = export_tool.main(["-c", model["config"], "-p", model["weights"], "-o", model["dir"] + "_noml",
+                             "--onnx", "--quantize", "int8", "--cpu_threads", "1"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in out + err
+    assert "pip install ml_dtypes" in err and len([line for line in err.splitlines() if "ml_dtypes" in line]) == 1
