@@ -32,6 +32,10 @@ Transform = Callable[[Dict[str, Any]], Dict[str, Any]]
 PIPELINE_SECTIONS = ("sample", "transform")
 
 
+class PipelineError(ValueError):
+    """A pipeline step failed on a sample; the message names the step and the reason."""
+
+
 class Compose:
     """Apply transforms in order to a results dict ``{'data': (C, T, V, M) array, 'label': int}``."""
 
@@ -39,8 +43,12 @@ class Compose:
         self.transforms = list(transforms)
 
     def __call__(self, results: Dict[str, Any]) -> Dict[str, Any]:
-        for transform in self.transforms:
-            results = transform(results)
+        for k, transform in enumerate(self.transforms):
+            try:
+                results = transform(results)
+            except Exception as err:
+                raise PipelineError(f"pipeline step {k + 1} ({type(transform).__name__}) failed: "
+                                    f"{type(err).__name__}: {err}") from err
         return results
 
     def __repr__(self) -> str:

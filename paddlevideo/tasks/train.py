@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import paddle
@@ -36,6 +37,7 @@ import paddle.nn.functional as F
 from tqdm import tqdm
 
 from ..loader.builder import build_dataset
+from ..loader.dataset.base import SampleError
 from ..metrics import SkeletonMetric
 from ..modeling.backbones.units import use_reference_ops
 from ..modeling.builder import build_model
@@ -74,16 +76,78 @@ def _worker_init(base_seed: int):
     return init
 
 
+class MainThreadLoader:
+    """Batches read in the calling thread: ``(data, label)`` tensors, float32 (N, C, T, V, M) and
+    int64 (N,), as ``paddle.io.DataLoader`` collates them.
+
+    Used for ``num_workers: 0``: Paddle 3.3.1's single-process DataLoader reads in a thread
+    that only handles StopIteration, so an exception in a dataset or pipeline step printed a
+    traceback and left the process waiting forever. Here the error reaches the caller.
+    """
+
+    def __init__(self, dataset, batch_sampler):
+        self.dataset = dataset
+        self.batch_sampler = batch_sampler
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler)
+
+    def __iter__(self):
+        for indices in self.batch_sampler:
+            samples = [self.dataset[i] for i in indices]
+            yield (paddle.to_tensor(np.stack([s[0] for s in samples])),
+                   paddle.to_tensor(np.stack([s[1] for s in samples])))
+
+
+class WorkerErrors:
+    """A ``paddle.io.DataLoader`` with workers whose sample errors reach the caller as themselves.
+
+    Paddle 3.3.1 re-raises a worker's exception in its reader thread, which prints the
+    traceback, and the main thread then sees only ``SystemError: Blocking queue is killed``.
+    While iterating, this keeps what the reader thread raised (without printing it) and raises
+    it in the calling thread as a ``SampleError`` with the worker's message.
+    """
+
+    def __init__(self, loader: paddle.io.DataLoader):
+        self.loader = loader
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self):
+        caught: List[BaseException] = []
+        previous = threading.excepthook
+
+        def keep(args) -> None:
+            if args.exc_value is not None and not caught:
+                caught.append(args.exc_value)
+
+        threading.excepthook = keep
+        try:
+            try:
+                yield from self.loader
+            except Exception:
+                if not caught:
+                    raise
+                lines = [line for line in str(caught[0]).splitlines() if line.strip()]
+                message = lines[-1].split(": ", 1)[-1] if lines else repr(caught[0])
+                raise SampleError(message) from None
+        finally:
+            threading.excepthook = previous
+
+
 def make_loader(dataset, batch_size: int, num_workers: int, shuffle: bool, drop_last: bool,
-                seed: int, epoch: int, rank: int = 0, world_size: int = 1) -> paddle.io.DataLoader:
+                seed: int, epoch: int, rank: int = 0, world_size: int = 1):
     """A loader for one epoch whose order and augmentations depend on (seed, epoch, rank) only."""
     sampler = EpochBatchSampler(len(dataset), batch_size, shuffle, drop_last, seed, rank, world_size)
     sampler.set_epoch(epoch)
     aug_seed = epoch_seed(seed, epoch, rank)
     np.random.seed(aug_seed)  # augmentations in the main process (num_workers=0)
-    return paddle.io.DataLoader(dataset, batch_sampler=sampler, num_workers=num_workers,
-                                worker_init_fn=_worker_init(aug_seed) if num_workers else None,
-                                return_list=True, use_shared_memory=False)
+    if num_workers == 0:
+        return MainThreadLoader(dataset, sampler)
+    return WorkerErrors(paddle.io.DataLoader(dataset, batch_sampler=sampler, num_workers=num_workers,
+                                             worker_init_fn=_worker_init(aug_seed), return_list=True,
+                                             use_shared_memory=False))
 
 
 def _scalar(x) -> float:

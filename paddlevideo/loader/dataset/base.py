@@ -9,6 +9,10 @@ import numpy as np
 NO_LABEL = -1  # label of samples from a set without labels (inference-only data)
 
 
+class SampleError(ValueError):
+    """Reading or transforming one sample failed; the message names the sample and the reason."""
+
+
 class SkeletonSetBase(ABC):
     """A map-style dataset of skeleton sequences passed through a pipeline.
 
@@ -52,5 +56,9 @@ class SkeletonSetBase(ABC):
         if not 0 <= idx < len(self):
             raise IndexError(f"index {idx} out of range for a dataset of length {len(self)}")
         i = idx % self.num_samples
-        results = self.pipeline({"data": self._raw_sample(i), "label": self.labels[i]})
-        return np.asarray(results["data"], dtype=np.float32), np.int64(results["label"])
+        try:
+            results = self.pipeline({"data": self._raw_sample(i), "label": self.labels[i]})
+            return np.asarray(results["data"], dtype=np.float32), np.int64(results["label"])
+        except Exception as err:
+            reason = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
+            raise SampleError(f"sample {idx} ('{self.names[i]}'): {reason}") from err
