@@ -12,10 +12,14 @@ for the dynamic-int8 model (export_model.py --onnx --quantize int8), which is ve
 looser int8 tolerance (10% of the largest |logit|) and says so.
 
 --input_file: a raw NTU .skeleton file, a .npy of shape (C, T, V, M) or (N, C, T, V, M), an
-NW-UCLA .json file, a 2-D keypoint .json file (docs/keypoints.md), or a folder of such files.
-Inputs are prepared as the config's PIPELINE.test prepares test data. Before predicting, the
-predictor is checked against the dynamic graph's output saved at export (NAME.check.npz); a
-wrong oneDNN path is turned off.
+NW-UCLA .json file, a 2-D keypoint .json file (docs/keypoints.md), or a folder holding such files,
+sub-folders included (an NTU download's nturgb+d_skeletons/ too); files of other kinds there are
+skipped and counted. Inputs are prepared as the config's PIPELINE.test prepares test data. Before
+predicting, the predictor is checked against the dynamic graph's output saved at export
+(NAME.check.npz); a wrong oneDNN path is turned off.
+The run ends with a summary: files predicted and skipped (with reasons), samples per predicted
+class, and the Top-1 over the files whose name gives the class (NTU SsssCcccPpppRrrrAaaa.skeleton,
+NW-UCLA aAA_sSS_eEE_vVV.json).
 Exit status: 0 on success, 1 if any input or the predictor failed, 2 for a bad config or flag.
 """
 from __future__ import annotations
@@ -24,9 +28,12 @@ import argparse
 import itertools
 import os
 import sys
-from typing import Iterator, List, Tuple
+from collections import Counter
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if TYPE_CHECKING:
+    from paddlevideo.inference import Prediction
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
@@ -85,8 +92,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _samples(files: List[str], preparer, cycle: bool, failures: List[str]) -> Iterator[Tuple[int, object]]:
-    """(pass number, Sample) over the files; a bad file is reported and skipped (or, when
+def _samples(files: List[str], root: str, preparer, cycle: bool,
+             failures: Dict[str, str]) -> Iterator[Tuple[int, str, object]]:
+    """(pass number, file, Sample) over the files, samples named by their path under ``root``; a
+    bad file is reported and recorded in ``failures`` (file -> reason), then skipped (or, when
     cycling for a benchmark, ends the stream)."""
     from paddlevideo.inference import InputError
 
@@ -95,12 +104,58 @@ def _samples(files: List[str], preparer, cycle: bool, failures: List[str]) -> It
             samples = preparer(path)
         except InputError as err:
             print(f"error: {err}", file=sys.stderr)
-            failures.append(path)
+            failures[path] = err.reason
             if cycle:
                 return
             continue
+        folder = os.path.relpath(os.path.dirname(path) or os.curdir, root)
         for sample in samples:
-            yield k // len(files), sample
+            if folder != os.curdir:
+                sample.name = os.path.join(folder, sample.name)
+            yield k // len(files), path, sample
+
+
+def summary_lines(predicted: List[Tuple[str, Prediction]], others: List[str], failures: Dict[str, str],
+                  root: str, class_names: Optional[List[str]]) -> List[str]:
+    """The lines predict ends with.
+
+    Args:
+        predicted: (file, Prediction) for each sample predicted (a stacked .npy gives several).
+        others: files skipped for their kind; failures: file -> why it could not be used.
+        root: the folder paths are shown relative to; class_names: by class id, or None.
+    """
+    from paddlevideo.inference import label_from_name
+    from paddlevideo.inference.inputs import INPUT_SUFFIXES
+
+    def named(c: int) -> str:
+        return f"{c} {class_names[c]}" if class_names is not None and 0 <= c < len(class_names) else str(c)
+
+    files = {path for path, _ in predicted}
+    samples = "" if len(predicted) == len(files) else f" ({len(predicted)} samples)"
+    lines = ["", f"Summary: {len(files)} file(s) predicted{samples}"]
+    if others or failures:
+        lines.append(f"Skipped {len(others) + len(failures)} file(s):")
+    if others:
+        kinds = Counter(os.path.splitext(path)[1] or "no suffix" for path in others)
+        lines.append(f"\t{len(others)} not an input kind ({', '.join(INPUT_SUFFIXES)}): "
+                     f"{', '.join(f'{kind} {n}' for kind, n in sorted(kinds.items()))} "
+                     f"(e.g. {os.path.relpath(others[0], root)})")
+    for path, reason in sorted(failures.items()):
+        lines.append(f"\t{os.path.relpath(path, root)}: could not be used: {reason}")
+    per_class = Counter(prediction.classes[0] for _, prediction in predicted)
+    if per_class:
+        lines.append("Samples per predicted class (top-1):")
+        lines += [f"\t{named(c)}: {n}" for c, n in sorted(per_class.items(), key=lambda item: (-item[1], item[0]))]
+    named_truth = [(truth, prediction.classes[0]) for path, prediction in predicted
+                   if (truth := label_from_name(path)) is not None]
+    if named_truth:
+        right = sum(truth == top1 for truth, top1 in named_truth)
+        lines.append(f"Top-1 over {len(named_truth)} files whose name gives the class: "
+                     f"{100 * right / len(named_truth):.2f}% ({right}/{len(named_truth)})")
+    else:
+        lines.append("Top-1: no predicted file's name gives the class "
+                     "(NTU SsssCcccPpppRrrrAaaa.skeleton, NW-UCLA aAA_sSS_eEE_vVV.json)")
+    return lines
 
 
 def main(argv=None) -> int:
@@ -128,7 +183,7 @@ def main(argv=None) -> int:
         use_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
     try:
         preparer = InputPreparer(cfg)
-        files = input_files(args.input_file)
+        files, others = input_files(args.input_file)
         options = PredictorOptions(backend=args.backend, use_gpu=use_gpu, gpu_mem=args.gpu_mem,
                                    enable_mkldnn=args.enable_mkldnn, cpu_threads=args.cpu_threads,
                                    ort_spin_wait=args.ort_spin_wait, ir_optim=args.ir_optim, precision=args.precision,
@@ -155,11 +210,13 @@ def main(argv=None) -> int:
         print(f"Note: {note}")
     names = load_class_names(cfg["INFERENCE"].get("dataset"))
 
-    failures: List[str] = []
+    failures: Dict[str, str] = {}
+    predicted: List[Tuple[str, Prediction]] = []  # (file, Prediction) of the first pass
+    root = args.input_file if os.path.isdir(args.input_file) else os.path.dirname(args.input_file) or os.curdir
     log = BenchmarkLog(model_name=cfg["model_name"], batch_size=args.batch_size, precision=verification.precision,
                        device=used.device, cpu_threads=used.cpu_threads, mkldnn=used.uses_mkldnn,
                        backend=used.backend, warmup=max(0, args.warmup), notes=list(verification.notes))
-    stream = _samples(files, preparer, cycle=args.benchmark, failures=failures)
+    stream = _samples(files, root, preparer, cycle=args.benchmark, failures=failures)
     # --benchmark: at least warmup + benchmark_iters batches, and every input at least once
     required = args.warmup + args.benchmark_iters if args.benchmark else 0
     done, all_seen = 0, False
@@ -170,19 +227,21 @@ def main(argv=None) -> int:
             break
         log.stamp()
         try:
-            logits = predictor.run(np.stack([sample.data for _, sample in batch]))
+            logits = predictor.run(np.stack([sample.data for _, _, sample in batch]))
         except (RuntimeError, ValueError) as err:
-            print(f"error: inference failed on {', '.join(s.name for _, s in batch)}: {err}", file=sys.stderr)
+            print(f"error: inference failed on {', '.join(s.name for _, _, s in batch)}: {err}", file=sys.stderr)
             return 1
         log.stamp()
-        predictions = top_k(logits, args.top_k, [s.name for _, s in batch], [s.label for _, s in batch])
+        predictions = top_k(logits, args.top_k, [s.name for _, _, s in batch], [s.label for _, _, s in batch])
         log.end(len(batch))
-        for (cycle, _), prediction in zip(batch, predictions):
+        for (cycle, path, _), prediction in zip(batch, predictions):
             if cycle == 0:
                 print("\n".join(prediction.lines(names)))
+                predicted.append((path, prediction))
         done += 1
         all_seen = batch[-1][0] >= 1  # the stream has started its second pass
 
+    print("\n".join(summary_lines(predicted, others, failures, root, names)))
     if args.benchmark:
         if log.timed_batches == 0:
             print("error: no batch was timed (too few inputs, or all failed)", file=sys.stderr)
@@ -191,7 +250,7 @@ def main(argv=None) -> int:
         if args.benchmark_log:
             log.save_json(args.benchmark_log)
     if failures:
-        print(f"error: {len(set(failures))} input file(s) could not be used: {', '.join(sorted(set(failures)))}",
+        print(f"error: {len(failures)} input file(s) could not be used: {', '.join(sorted(failures))}",
               file=sys.stderr)
         return 1
     return 0

@@ -1,6 +1,6 @@
 """Turn input files into model inputs exactly as the config's test pipeline prepares test data.
 
-Accepted inputs (a file, or a folder of such files, non-recursive, sorted by name):
+Accepted inputs (a file, or a folder holding such files, sub-folders included; see :func:`input_files`):
 
 - ``.skeleton``: one raw NTU RGB+D file, read, denoised and centred by
   ``paddlevideo/loader/ntu_raw.py`` as the dataset preparation does -> (3, T, 25, 2);
@@ -23,6 +23,7 @@ from typing import Any, List, Mapping, Optional, Tuple
 import numpy as np
 
 from ..loader.builder import build_pipeline
+from ..loader.dataset.ucla import label_from_name as ucla_label_from_name
 from ..loader.dataset.ucla import load_ucla_sample
 from ..loader.keypoints import is_keypoint_json, parse_keypoints, select_persons
 from ..loader.ntu_raw import DATASETS as NTU_DATASETS
@@ -55,17 +56,47 @@ class Sample:
     label: Optional[int] = None
 
 
-def input_files(path: str) -> List[str]:
-    """``[path]`` for a file; the input files of a folder, sorted."""
-    if os.path.isdir(path):
-        files = sorted(os.path.join(path, f) for f in os.listdir(path)
-                       if f.endswith(INPUT_SUFFIXES) and os.path.isfile(os.path.join(path, f)))
-        if not files:
-            raise InputError(path, f"the folder holds no input files ({', '.join(INPUT_SUFFIXES)})")
-        return files
+def input_files(path: str) -> Tuple[List[str], List[str]]:
+    """(input files, other files) under ``path``.
+
+    A file is ``([path], [])`` whatever its kind (reading it says when the kind is wrong). A
+    folder is walked with its sub-folders (linked ones once): a folder's own files by name, then
+    its sub-folders by name. Files not ending in one of INPUT_SUFFIXES are the other files.
+    """
     if os.path.isfile(path):
-        return [path]
-    raise InputError(path, "no such file or folder")
+        return [path], []
+    if not os.path.isdir(path):
+        raise InputError(path, "no such file or folder")
+    files: List[str] = []
+    others: List[str] = []
+    walked = set()
+    for folder, subfolders, names in os.walk(path, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in walked:  # a link to a folder already walked (or to an ancestor)
+            subfolders.clear()
+            continue
+        walked.add(real)
+        subfolders.sort()
+        for name in sorted(names):
+            (files if name.endswith(INPUT_SUFFIXES) else others).append(os.path.join(folder, name))
+    if not files:
+        raise InputError(path, f"the folder holds no input files ({', '.join(INPUT_SUFFIXES)}), sub-folders "
+                               f"included; {len(others)} file(s) of other kinds")
+    return files, others
+
+
+def label_from_name(name: str) -> Optional[int]:
+    """The 0-based class a file name states, else None: NTU ``SsssCcccPpppRrrrAaaa.skeleton``
+    gives action - 1, NW-UCLA ``aAA_sSS_eEE_vVV.json`` the place of AA among its ten actions."""
+    base = os.path.basename(name)
+    if base.endswith(".skeleton"):
+        try:
+            return parse_ntu_name(base)["label"]
+        except SkeletonFormatError:
+            return None
+    if base.endswith(".json"):
+        return ucla_label_from_name(base)
+    return None
 
 
 class InputPreparer:
@@ -88,7 +119,7 @@ class InputPreparer:
         """(name, raw (C, T, V, M) array, label or None) for each sample in the file."""
         name = os.path.basename(path)
         if path.endswith(".skeleton"):
-            return [(name, self._read_skeleton(path), self._ntu_label(name))]
+            return [(name, self._read_skeleton(path), label_from_name(name))]
         if path.endswith(".npy"):
             array = self._read_npy(path)
             if array.ndim == 4:
@@ -125,13 +156,6 @@ class InputPreparer:
             raise InputError(path, str(err).split(": ", 1)[-1]) from None
         except OSError as err:
             raise InputError(path, f"cannot be read ({err.strerror or err})") from None
-
-    @staticmethod
-    def _ntu_label(name: str) -> Optional[int]:
-        try:
-            return parse_ntu_name(name)["label"]
-        except SkeletonFormatError:
-            return None
 
     def _read_npy(self, path: str) -> np.ndarray:
         try:

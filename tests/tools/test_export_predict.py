@@ -14,9 +14,10 @@ import yaml
 
 from conftest import ROOT, shared_path, load_tool
 from paddlevideo.inference import (InputPreparer, OutputMismatchError, PredictorOptions, create_predictor,
-                                   load_eval_model, open_verified_predictor, reference_path)
+                                   label_from_name, load_eval_model, open_verified_predictor, reference_path)
 from paddlevideo.inference import verify
-from paddlevideo.loader.dataset.ucla import UCLADataset
+from paddlevideo.loader.class_names import NTU60_CLASSES
+from paddlevideo.loader.dataset.ucla import UCLADataset, load_ucla_sample
 from paddlevideo.loader.builder import build_pipeline
 from paddlevideo.utils import get_config
 
@@ -277,11 +278,70 @@ def test_bad_file_in_folder_does_not_stop_the_others(ntu, exported, tmp_path, ca
     assert code == 1
     assert "Current input file: a_good.npy" in out
     assert "b_bad.skeleton" in err and "1 input file(s) could not be used" in err
+    summary = out.split("\nSummary: ")[1].splitlines()
+    assert summary[:3] == ["1 file(s) predicted", "Skipped 1 file(s):",
+                           "\tb_bad.skeleton: could not be used: file ends where a body line of frame 1 was expected"]
+    assert summary[-1].startswith("Top-1: no predicted file's name gives the class")
+
+
+def test_folder_is_predicted_with_its_sub_folders_and_summarised(ntu, exported, tmp_path, capsys):
+    """An NTU download's layout: .skeleton files in a sub-folder (and one deeper), beside files of
+    other kinds. Three links to one recording are named after the class the model predicts for it
+    (twice) and after the next class (once), so Top-1 over the named files must be 2/3."""
+    source = os.path.join(shared_path("data", "ntu60_samples", "nturgb+d_skeletons"), "S001C001P001R001A001.skeleton")
+    preparer = InputPreparer(get_config(ntu["config"], show=False))
+    np.save(tmp_path / "x.npy", np.ones((3, 40, 25, 2), np.float32))
+    inputs = np.stack([preparer(source)[0].data, preparer(str(tmp_path / "x.npy"))[0].data])
+    p, s = dynamic_logits(ntu["config"], ntu["weights"], inputs).argmax(axis=1)
+    q = (p + 1) % 60
+    skeletons = tmp_path / "nturgb+d_skeletons"
+    (skeletons / "more").mkdir(parents=True)
+    right, wrong = f"S001C001P001R001A{p + 1:03d}.skeleton", f"S001C001P001R001A{q + 1:03d}.skeleton"
+    deeper = f"more/S002C001P001R001A{p + 1:03d}.skeleton"
+    for name in (right, wrong, deeper):
+        os.symlink(source, skeletons / name)
+    (tmp_path / "readme.txt").write_text("not an input")
+    (skeletons / "more" / "NOTES").write_text("not an input")
+
+    code, out, err = predict(capsys, "-c", ntu["config"], "-i", str(tmp_path), "--model_file", ntu["model"],
+                             "--enable_mkldnn=False", "--batch_size", "2")
+    assert code == 0, err
+    shown = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Current input file: ")]
+    assert shown == ["x.npy"] + [f"nturgb+d_skeletons/{name}" for name in sorted([right, wrong])] \
+        + [f"nturgb+d_skeletons/{deeper}"]
+    per_class = sorted(((-n, c) for c, n in {p: 3, s: 1 + 3 * (s == p)}.items()))
+    assert out.split("\nSummary: ")[1].splitlines() == [
+        "4 file(s) predicted",
+        "Skipped 2 file(s):",
+        "\t2 not an input kind (.skeleton, .npy, .json): .txt 1, no suffix 1 (e.g. readme.txt)",
+        "Samples per predicted class (top-1):",
+        *[f"\t{c} {NTU60_CLASSES[c]}: {-n}" for n, c in per_class],
+        "Top-1 over 3 files whose name gives the class: 66.67% (2/3)",
+    ]
+
+
+def test_file_names_give_the_class():
+    """NTU: action - 1. NW-UCLA: the place of aAA among a01-a06, a08, a09, a11, a12, which is
+    what each real json file's label says (label - 1)."""
+    assert label_from_name("nturgb+d_skeletons/S017C003P020R002A060.skeleton") == 59
+    assert label_from_name("S001C001P001R001A120.skeleton") == 119
+    for name in ("S001C001P001R001A000.skeleton", "S001C001P001R001A001.npy", "x.npy[0]", "clip.json",
+                 "a07_s01_e00_v01.json", "a01_s01_e00_v01.skeleton"):
+        assert label_from_name(name) is None, name
+    folder = shared_path("data", "NW-UCLA", "all_sqe")
+    for k, action in enumerate((1, 2, 3, 4, 5, 6, 8, 9, 11, 12)):
+        path = os.path.join(folder, f"a{action:02d}_s01_e00_v01.json")
+        assert label_from_name(path) == k == load_ucla_sample(path)[1]
 
 
 def test_missing_inputs_and_models(ntu, exported, tmp_path, capsys):
     code, _, err = predict(capsys, "-c", ntu["config"], "-i", str(tmp_path), "--model_file", ntu["model"])
     assert code == 1 and "holds no input files" in err
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "notes.txt").write_text("x")
+    code, _, err = predict(capsys, "-c", ntu["config"], "-i", str(tmp_path), "--model_file", ntu["model"])
+    assert code == 1 and "sub-folders included; 1 file(s) of other kinds" in err
+    (tmp_path / "sub" / "notes.txt").unlink()
     code, _, err = predict(capsys, "-c", ntu["config"], "-i", str(tmp_path / "none.npy"), "--model_file", ntu["model"])
     assert code == 1 and "no such file or folder" in err
     np.save(tmp_path / "x.npy", np.ones((3, 40, 25, 2), np.float32))

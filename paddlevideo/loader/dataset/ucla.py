@@ -14,7 +14,7 @@ import glob
 import json
 import os
 import re
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -25,6 +25,8 @@ NAME_PATTERN = re.compile(r"^a(\d{2})_s(\d{2})_e(\d{2})_v(\d{2})$")
 SPLIT_VIEWS = {"train": (1, 2), "val": (3,)}
 NUM_JOINTS = 20
 NUM_CLASSES = 10
+# action number AA of the file name, by 0-based label (json label - 1); there is no a07 or a10
+ACTION_IDS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)
 
 
 def _view_of(stem: str, path: str) -> int:
@@ -32,6 +34,19 @@ def _view_of(stem: str, path: str) -> int:
     if match is None:
         raise ValueError(f"{path}: file name does not follow the NW-UCLA pattern aAA_sSS_eEE_vVV.json")
     return int(match.group(4))
+
+
+def label_from_name(name: str) -> Optional[int]:
+    """0-based label that an NW-UCLA name ``aAA_sSS_eEE_vVV`` (``.json`` or a path allowed) states:
+    the place of AA in ACTION_IDS (a08 -> 6). None when the name does not follow the pattern or
+    AA is not one of the ten actions."""
+    stem = os.path.basename(name)
+    if stem.endswith(".json"):
+        stem = stem[: -len(".json")]
+    match = NAME_PATTERN.match(stem)
+    if match is None or int(match.group(1)) not in ACTION_IDS:
+        return None
+    return ACTION_IDS.index(int(match.group(1)))
 
 
 def load_ucla_sample(path: str) -> Tuple[np.ndarray, int]:
