@@ -53,7 +53,9 @@ S8 = "int8 (s8 weights)"
 PER_SUBSET = "CTRGCN, per-subset graph"
 PADDLE = "fp32, Paddle Inference oneDNN"
 UCLA_CONFIG = os.path.join(CONFIGS, "ctrgcn_light_ucla_joint.yaml")
-UCLA_WEIGHTS = os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_light_ucla_joint.pdparams")
+UCLA_WEIGHTS = next((w for w in (os.path.join(ROOT, "benchmarks", "weights", f"ctrgcn_light_ucla_joint{s}.pdparams")
+             for s in ("", "_short")) if os.path.isfile(w)),  # the full recipe's, else the short one's
+            os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_light_ucla_joint.pdparams"))
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -46,7 +46,9 @@ from benchmarks.onnx_speed import interleaved, summary  # noqa: E402
 
 HEADING = "## Smaller deployables"
 CONFIG = os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_tiny_ucla_joint.yaml")
-WEIGHTS = os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_tiny_ucla_joint.pdparams")
+WEIGHTS = next((w for w in (os.path.join(ROOT, "benchmarks", "weights", f"ctrgcn_tiny_ucla_joint{s}.pdparams")
+             for s in ("", "_short")) if os.path.isfile(w)),  # the full recipe's, else the short one's
+            os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_tiny_ucla_joint.pdparams"))
 UCLA_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe")
 CALIBRATION_SAMPLES = 128
 # routes to a fp16 / int8 Paddle inference model (the summary paragraph is written when all of them fail)

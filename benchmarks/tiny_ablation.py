@@ -32,7 +32,6 @@ import argparse
 import collections
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -46,6 +45,7 @@ sys.path.insert(0, ROOT)
 
 from benchmarks.onnx_speed import interleaved, ratio, summary  # noqa: E402
 from benchmarks.ucla_report import gflops, trainable_params  # noqa: E402
+from paddlevideo.utils.train_log import read_train_log  # noqa: E402
 
 HEADING = "## CTRGCN_tiny ablation"
 CONFIGS = "configs/recognition/ctrgcn"
@@ -73,16 +73,17 @@ class Variant:
 
 
 VARIANTS: List[Variant] = [
-    Variant("ctrgcn", f"{CONFIGS}/ctrgcn_ucla_joint.yaml", weights="benchmarks/weights/ctrgcn_ucla_joint.pdparams",
+    Variant("ctrgcn", f"{CONFIGS}/ctrgcn_ucla_joint.yaml",
+            weights="benchmarks/weights/ctrgcn_ucla_joint_short.pdparams",
             log="benchmarks/logs/ctrgcn_ucla_joint_short.log", lever="reference: 10 CTR-GC blocks, width 64"),
     Variant("ctrgcn_light", f"{CONFIGS}/ctrgcn_light_ucla_joint.yaml",
-            weights="benchmarks/weights/ctrgcn_light_ucla_joint.pdparams",
+            weights="benchmarks/weights/ctrgcn_light_ucla_joint_short.pdparams",
             log="benchmarks/logs/ctrgcn_light_ucla_joint_short.log", lever="CTR-GC in blocks 1, 6, 9 only, width 60"),
     Variant("narrow32_joint", f"{CONFIGS}/ctrgcn_light_ucla_joint.yaml",
             ("MODEL.backbone.base_channel=32", "MODEL.head.in_channels=32"), folder="output/ablation/narrow32_joint",
             lever="ctrgcn_light at width 32 (joints only)"),
     Variant("ctrgcn_tiny", f"{CONFIGS}/ctrgcn_tiny_ucla_joint.yaml",
-            weights="benchmarks/weights/ctrgcn_tiny_ucla_joint.pdparams",
+            weights="benchmarks/weights/ctrgcn_tiny_ucla_joint_short.pdparams",
             log="benchmarks/logs/ctrgcn_tiny_ucla_joint_short.log",
             lever="narrow32 + early fusion of joint, bone, motion (9 input channels)"),
     Variant("one_ctrgc", f"{CONFIGS}/ctrgcn_tiny_ucla_joint.yaml", (f"MODEL.backbone.blocks={ONE_CTRGC_BLOCKS}",),
@@ -99,9 +100,6 @@ VARIANTS: List[Variant] = [
 
 # ----------------------------------------------------------------------------- accuracy
 
-_VALID = re.compile(r"\[valid\] epoch (\d+): loss \S+ top1 ([\d.]+)")
-_DONE = re.compile(r"epoch:\[\s*(\d+)/\s*(\d+)\] done")
-
 
 @dataclass
 class Accuracy:
@@ -117,21 +115,18 @@ class Accuracy:
 
 
 def accuracy_from_log(path: str) -> Accuracy:
-    """Best and last ``[valid]`` Top-1 of a train.log; a resumed run's later lines replace the
-    earlier ones for the same epoch."""
+    """Best and last ``[valid]`` Top-1 of a train.log (``paddlevideo.utils.train_log`` reads it:
+    a resumed run's later lines replace the earlier ones for the same epoch)."""
     if not os.path.isfile(path):
         return Accuracy(source=path)
-    text = open(path, errors="replace").read()
-    valid = {int(e): float(t) for e, t in _VALID.findall(text)}
-    done = [(int(e), int(n)) for e, n in _DONE.findall(text)]
-    if not done:
+    history = read_train_log(path)
+    if not history.epoch_loss:
         return Accuracy(source=path, status="not trained")
-    epochs_done, epochs = max(e for e, _ in done), done[-1][1]
-    acc = Accuracy(epochs_done=epochs_done, epochs=epochs, source=path,
-                   status="finished" if epochs_done >= epochs and "final weights checksum" in text else "unfinished")
-    if valid:
-        acc.best_epoch = max(valid, key=lambda e: (valid[e], -e))  # first epoch reaching the best
-        acc.best, acc.last = valid[acc.best_epoch], valid[max(valid)]
+    acc = Accuracy(epochs_done=history.epochs_done, epochs=history.epochs, source=path,
+                   status="finished" if history.finished else "unfinished")
+    if history.best_valid():
+        acc.best_epoch, acc.best = history.best_valid()
+        acc.last = history.last_valid()[1]
     return acc
 
 
@@ -321,7 +316,7 @@ def format_section(rows: List[Dict[str, object]], blocks: List[Dict[str, object]
               "python main.py --validate -c configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint.yaml --seed 1 "
               f"{SHORT_RECIPE} " + " ".join(f"-o DATASET.{s}.file_path=../shared/data/NW-UCLA/all_sqe"
                                              for s in ("train", "valid", "test")) + " "
-              "-o MODEL.backbone.temporal_groups=0 -o output_dir=output/ablation/depthwise",
+              "-o MODEL.backbone.temporal_groups=0 -o output_dir=output/ablation/depthwise  # reads ../shared",
               f"python benchmarks/tiny_ablation.py --rounds {args.rounds} --reps {args.reps} --threads {args.threads}",
               "```", ""]
     return "\n".join(lines)

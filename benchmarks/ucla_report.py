@@ -1,44 +1,59 @@
 """Measure the committed NW-UCLA models and write the "NW-UCLA accuracy" section of RESULTS.md.
 
-For every ``benchmarks/weights/<model>_ucla_joint.pdparams`` present (model in ctrgcn,
-ctrgcn_light, ctrgcn_tiny), in one run:
+One row per committed weights file (model: ctrgcn, ctrgcn_light, ctrgcn_tiny; recipe: one of
+benchmarks/ucla_train.sh): ``benchmarks/weights/<model>_ucla_joint.pdparams`` holds the full
+recipe's weights, ``<model>_ucla_joint_<recipe>.pdparams`` another recipe's (short, medium). In
+one run:
 
 - Top-1 / Top-5 / per-class accuracy on the view-3 validation split, through the same test
-  task as ``main.py --test`` (its confusion matrix PNG is copied to benchmarks/figures/);
-- trainable parameters, GFLOPs of one sample (convolutions and the classifier, 2 x MACs);
-- exported inference model bytes (json + pdiparams);
-- Paddle Inference latency, 2 threads, batch 1 and 16, through the verified predictor that
-  predict.py uses (oneDNN when it agrees with the dynamic graph), models timed interleaved;
-- training time and samples/s read from ``benchmarks/logs/<model>_ucla_joint_<recipe>.log``;
+  task as ``main.py --test`` (its confusion matrix PNG is copied to
+  ``benchmarks/figures/<model>_ucla_<recipe>_confusion.png``);
+- per model, as they depend on the architecture and not on the weight values: trainable
+  parameters, GFLOPs of one sample (convolutions and the classifier, 2 x MACs), exported
+  inference model bytes (json + pdiparams), and Paddle Inference latency, 2 threads, batch 1
+  and 16, through the verified predictor that predict.py uses (oneDNN when it agrees with the
+  dynamic graph), models timed interleaved;
+- from the training log (``benchmarks/logs/<model>_ucla_joint_<recipe>.log``, else the log of a
+  run in progress, ``benchmarks/runs/<model>_ucla_<recipe>/train.log``): best epoch, the last
+  epoch's validation Top-1, training time, samples/s and the machine load during the epochs
+  (the 1-minute load average the done lines end with, or, for a log without it, the samples of
+  ``--load-log`` files taken while its epochs trained); progress of the runs not finished;
+- ``benchmarks/figures/ucla_top1_per_epoch.png``: validation Top-1 per epoch of every log;
 - a Pareto table (size and speed relative to CTRGCN beside Top-1) and its plot,
   ``benchmarks/figures/ucla_pareto.png`` (Top-1 against exported bytes and batch-1 latency);
-- the predictions for the first validation samples, written to
-  ``benchmarks/weights/<model>_ucla_joint.expected.json`` (tests/benchmarks/test_ucla_weights.py
-  checks the committed weights still classify them so).
+- the predictions for the first validation samples, written beside the weights
+  (``<model>_ucla_joint[_<recipe>].expected.json``; tests/benchmarks/test_ucla_weights.py checks
+  that the committed weights still classify them so).
 
-    python benchmarks/ucla_report.py --data ../shared/data/NW-UCLA/all_sqe [--recipe medium]
+    python benchmarks/ucla_report.py --data ../shared/data/NW-UCLA/all_sqe [--load-log FILE]
+
+A load log has one line per minute, ``ISO-time load1 load5 load15``, e.g. from
+``echo "$(date +%FT%T) $(cut -d' ' -f1-3 /proc/loadavg)"`` run by a loop beside the training.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
 import time
-from typing import Dict, List
+from datetime import datetime, timedelta
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from paddlevideo.utils.fileio import atomic_write  # noqa: E402
+from paddlevideo.utils.train_log import RunHistory, read_train_log  # noqa: E402
+
 MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny")
 NUM_EXPECTED = 8
 HEADING = "## NW-UCLA accuracy"
-RECIPES = {
+RECIPES = {  # in table order
     "short": "6 epochs over the 1020 training samples (no repeat), warm-up 2, lr x0.1 after epoch 4 "
              "(about 1.8% of the full recipe's samples)",
     "medium": "30 epochs over the 1020 training samples (no repeat), warm-up 3, lr x0.1 after epoch 24 "
@@ -46,6 +61,7 @@ RECIPES = {
     "full": "the official CTR-GCN NW-UCLA recipe: 65 epochs, each repeating the training set 5 times, "
             "warm-up 5, lr x0.1 after epoch 50",
 }
+LoadSample = Tuple[datetime, float]  # (time, 1-minute load average)
 
 
 def config_path(model: str) -> str:
@@ -92,20 +108,109 @@ def gflops(model, shape) -> float:
     return total[0] / 1e9
 
 
-def training_stats(model: str, recipe: str) -> Dict[str, object]:
-    """Epoch count, training seconds and mean samples/s from the model's training log of ``recipe``."""
-    log = os.path.join(ROOT, "benchmarks", "logs", f"{model}_ucla_joint_{recipe}.log")
-    if not os.path.isfile(log):
-        return {}
-    text = open(log).read()
-    done = re.findall(r"done: mean loss ([\d.]+), ([\d.]+) s, ([\d.]+) samples/s", text)
-    valid = re.findall(r"\[valid\] epoch (\d+): loss [\d.na]+ top1 ([\d.]+)", text)
-    return {"log": os.path.relpath(log, ROOT), "recipe": recipe,
-            "epochs": len(done), "train_seconds": sum(float(d[1]) for d in done),
-            "samples_per_s": float(np.mean([float(d[2]) for d in done])) if done else float("nan"),
-            "first_loss": float(done[0][0]) if done else float("nan"),
-            "last_loss": float(done[-1][0]) if done else float("nan"),
-            "valid_top1": [float(v[1]) for v in valid]}
+def weights_path(model: str, recipe: str, root: str = ROOT) -> str:
+    """The committed weights of ``model`` trained with ``recipe`` (the full recipe's have no suffix)."""
+    suffix = "" if recipe == "full" else f"_{recipe}"
+    return os.path.join(root, "benchmarks", "weights", f"{model}_ucla_joint{suffix}.pdparams")
+
+
+def committed_weights(root: str = ROOT) -> List[Tuple[str, str]]:
+    """(model, recipe) of every weights file present, model by model, recipes in ``RECIPES`` order."""
+    return [(m, r) for m in MODELS for r in RECIPES if os.path.isfile(weights_path(m, r, root))]
+
+
+def training_logs(root: str = ROOT) -> Dict[Tuple[str, str], str]:
+    """(model, recipe) -> training log: the copy in benchmarks/logs/ that ucla_train.sh makes when
+    a run finishes, else the log of the run in benchmarks/runs/ (in progress)."""
+    logs = {}
+    for m in MODELS:
+        for r in RECIPES:
+            for path in (os.path.join(root, "benchmarks", "logs", f"{m}_ucla_joint_{r}.log"),
+                         os.path.join(root, "benchmarks", "runs", f"{m}_ucla_{r}", "train.log")):
+                if os.path.isfile(path):
+                    logs[(m, r)] = path
+                    break
+    return logs
+
+
+def read_load_log(path: str) -> List[LoadSample]:
+    """(time, 1-minute load average) of every line ``ISO-time load1 load5 load15`` of a load log
+    (a time zone, if written, is dropped: the training log's times are local too)."""
+    samples = []
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                stamp, load = line.split()[:2]
+                samples.append((datetime.fromisoformat(stamp).replace(tzinfo=None), float(load)))
+            except ValueError:
+                raise ValueError(f"{path}:{number}: expected 'ISO-time load1 load5 load15', "
+                                 f"got {line.strip()!r}") from None
+    return samples
+
+
+def run_loads(history: RunHistory, load_samples: Sequence[LoadSample] = ()) -> List[float]:
+    """1-minute load averages during a run: those its done lines end with; for a log without
+    them, the ``load_samples`` taken while one of its epochs trained."""
+    logged = [t.load for t in history.timing.values() if t.load is not None]
+    if logged:
+        return logged
+    epochs = [(t.end - timedelta(seconds=t.seconds), t.end) for t in history.timing.values() if t.end]
+    return [load for stamp, load in load_samples if any(start <= stamp <= end for start, end in epochs)]
+
+
+def training_stats(history: RunHistory, load_samples: Sequence[LoadSample] = ()) -> Dict[str, object]:
+    """The training columns of a run: epochs, (epoch, Top-1) of the best and of the last validation
+    (None without), training seconds, samples/s, and (median, max) load (None without)."""
+    loads = run_loads(history, load_samples)
+    return {"epochs": history.epochs, "epochs_done": history.epochs_done, "finished": history.finished,
+            "best": history.best_valid(), "last": history.last_valid(),
+            "train_seconds": history.train_seconds(), "samples_per_s": history.samples_per_s(),
+            "load": (float(np.median(loads)), float(max(loads))) if loads else None}
+
+
+def run_label(model: str, recipe: str, history: RunHistory) -> str:
+    """``model recipe``, with the epochs done of a run not finished."""
+    progress = "" if history.finished else f" (epoch {history.epochs_done}/{history.epochs or '?'})"
+    return f"{model} {recipe}{progress}"
+
+
+def progress_line(model: str, recipe: str, history: RunHistory) -> str:
+    """Where a run not finished is: epochs done, best validation Top-1 so far, its log."""
+    best = history.best_valid()
+    so_far = f"{100 * best[1]:.2f}% (epoch {best[0]})" if best else "-"
+    return (f"{run_label(model, recipe, history)}: best validation Top-1 so far {so_far}, "
+            f"`{os.path.relpath(history.source, ROOT)}`")
+
+
+def plot_top1_per_epoch(histories: Dict[Tuple[str, str], RunHistory], path: str) -> Dict[str, Dict[int, float]]:
+    """One line per run, validation Top-1 per epoch (colour: model, line style: recipe); returns
+    the plotted series, label -> {epoch: Top-1}."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    styles = {"short": ":", "medium": "--", "full": "-"}
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    series = {}
+    for (model, recipe), history in histories.items():
+        top1 = history.valid_top1()
+        if not top1:
+            continue
+        label = run_label(model, recipe, history)
+        series[label] = top1
+        ax.plot(list(top1), [100 * v for v in top1.values()], styles[recipe], color=f"C{MODELS.index(model)}",
+                marker="o", ms=3, label=label)
+    ax.set_xlabel("epoch (full recipe: 5 passes over the training set each; short, medium: 1)")
+    ax.set_ylabel("validation Top-1 (%)")
+    ax.set_title("NW-UCLA, view 3 (464 samples): validation Top-1 per epoch")
+    ax.grid(alpha=0.3)
+    if series:
+        ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    plt.close(fig)
+    return series
 
 
 def main() -> None:
@@ -113,8 +218,9 @@ def main() -> None:
     ap.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"))
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per model and batch size")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--recipe", default="medium", choices=sorted(RECIPES),
-                    help="the recipe the committed weights were trained with (its log gives the training time)")
+    ap.add_argument("--load-log", action="append", default=[], metavar="FILE",
+                    help="load log ('ISO-time load1 load5 load15' per line) giving the load column of training "
+                         "logs whose done lines carry no load; repeatable")
     args = ap.parse_args()
     args.load_start = os.getloadavg()[0]
 
@@ -125,23 +231,36 @@ def main() -> None:
     from paddlevideo.loader.class_names import class_names
     from paddlevideo.tasks import test_model
 
-    present = [m for m in MODELS if os.path.isfile(os.path.join(ROOT, "benchmarks", "weights", f"{m}_ucla_joint.pdparams"))]
+    present = committed_weights()
     if not present:
         sys.exit("no weights in benchmarks/weights/: train first (benchmarks/ucla_train.sh)")
+    load_samples = [s for path in args.load_log for s in read_load_log(path)]
+    histories = {key: read_train_log(path) for key, path in training_logs().items()}
+    train = {key: training_stats(h, load_samples) for key, h in histories.items()}
+    figures = os.path.join(ROOT, "benchmarks", "figures")
+    os.makedirs(figures, exist_ok=True)
+    plot_top1_per_epoch(histories, os.path.join(figures, "ucla_top1_per_epoch.png"))
+    progress = [progress_line(m, r, h) for (m, r), h in histories.items() if not h.finished]
     names = class_names("nw_ucla")
-    rows, predictors, tmp = {}, {}, tempfile.mkdtemp(prefix="ucla_report_")
-    os.makedirs(os.path.join(ROOT, "benchmarks", "figures"), exist_ok=True)
-    for m in present:
-        weights = os.path.join(ROOT, "benchmarks", "weights", f"{m}_ucla_joint.pdparams")
+    rows, costs, predictors, tmp = {}, {}, {}, tempfile.mkdtemp(prefix="ucla_report_")
+    for m, recipe in present:
+        weights = weights_path(m, recipe)
         cfg = load_cfg(m, args.data)
-        out = os.path.join(tmp, m, "test")
+        out = os.path.join(tmp, f"{m}_{recipe}", "test")
         res = test_model(cfg, weights, output=out)
         shutil.copy(os.path.join(out, "confusion_matrix.png"),
-                    os.path.join(ROOT, "benchmarks", "figures", f"{m}_ucla_confusion.png"))
+                    os.path.join(figures, f"{m}_ucla_{recipe}_confusion.png"))
         model = load_eval_model(cfg, weights)
         shape = input_shape(cfg)
-        exported = export_paddle(model, shape, os.path.join(tmp, m, "inference"), cfg["model_name"])
-        size = os.path.getsize(exported.model_file) + os.path.getsize(exported.params_file)
+        if m not in costs:  # the architecture's costs, on the model's first weights file
+            exported = export_paddle(model, shape, os.path.join(tmp, m, "inference"), cfg["model_name"])
+            costs[m] = {"params": trainable_params(model), "gflops": gflops(model, shape),
+                        "bytes": os.path.getsize(exported.model_file) + os.path.getsize(exported.params_file)}
+            for batch in (1, 16):
+                options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
+                pred, ver = open_verified_predictor(exported.model_file, exported.params_file, options, shape, batch)
+                predictors[(m, batch)] = (pred, np.random.RandomState(0).randn(batch, *shape).astype("float32"),
+                                          ver.options.uses_mkldnn)
         # predictions on the first validation samples, for the committed-weights test
         dataset = build_dataset(cfg["DATASET"]["test"], cfg["PIPELINE"]["test"])
         import paddle
@@ -151,17 +270,10 @@ def main() -> None:
         expected = {"config": os.path.relpath(config_path(m), ROOT), "top1": res["top1"],
                     "samples": [{"name": dataset.names[i], "label": int(dataset[i][1]),
                                  "predicted": int(logits[i].argmax())} for i in range(NUM_EXPECTED)]}
-        with open(os.path.join(ROOT, "benchmarks", "weights", f"{m}_ucla_joint.expected.json"), "w") as f:
+        with open(weights.replace(".pdparams", ".expected.json"), "w") as f:
             json.dump(expected, f, indent=1)
-        rows[m] = {"top1": res["top1"], "top5": res.get("top5"), "per_class": res["per_class_accuracy"],
-                   "params": trainable_params(model),
-                   "gflops": gflops(model, shape), "bytes": size, "train": training_stats(m, args.recipe),
-                   "expected": expected["samples"]}
-        for batch in (1, 16):
-            options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
-            pred, ver = open_verified_predictor(exported.model_file, exported.params_file, options, shape, batch)
-            predictors[(m, batch)] = (pred, np.random.RandomState(0).randn(batch, *shape).astype("float32"),
-                                      ver.options.uses_mkldnn)
+        rows[(m, recipe)] = {"top1": res["top1"], "top5": res.get("top5"), "per_class": res["per_class_accuracy"],
+                             **costs[m], "train": train.get((m, recipe), {}), "expected": expected["samples"]}
     latency: Dict[tuple, List[float]] = {k: [] for k in predictors}
     for _ in range(args.repeats):  # interleaved: every model and batch once per round
         for key, (pred, x, _) in predictors.items():
@@ -171,17 +283,25 @@ def main() -> None:
             latency[key].append((time.perf_counter() - t) * 1000)
     shutil.rmtree(tmp, ignore_errors=True)
     args.load_end = os.getloadavg()[0]
-    write_section(rows, {k: float(np.median(v)) for k, v in latency.items()},
-                  {k: v[2] for k, v in predictors.items()}, names, args)
+    medians = {k: float(np.median(v)) for k, v in latency.items()}
+    pareto = pareto_rows(rows, medians)
+    recipes = "/".join(r for r in RECIPES if any(key[1] == r for key in rows))
+    plot_pareto(pareto, os.path.join(figures, "ucla_pareto.png"),
+                f"NW-UCLA, {recipes} recipes, {args.threads} CPU threads")
+    from benchmarks.results_md import replace_section
+    replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING,
+                    format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto, progress,
+                                   names, args))
 
 
 def pareto_rows(rows, latency, reference: str = "ctrgcn") -> List[Dict[str, object]]:
-    """Per model: size, speed and accuracy beside ``reference``'s (ratios as size share and speed-up)."""
-    ref = rows.get(reference)
+    """Per (model, recipe) row: size, speed and accuracy beside ``reference``'s of the same recipe
+    (ratios as size share and speed-up; ``latency`` is keyed by (model, batch))."""
     out = []
-    for m, r in rows.items():
-        row = {"model": m, "params": r["params"], "gflops": r["gflops"], "bytes": r["bytes"],
+    for (m, recipe), r in rows.items():
+        row = {"model": m, "recipe": recipe, "params": r["params"], "gflops": r["gflops"], "bytes": r["bytes"],
                "b1": latency[(m, 1)], "b16": latency[(m, 16)], "top1": r["top1"]}
+        ref = rows.get((reference, recipe))
         if ref is not None:
             row["size_share"] = r["bytes"] / ref["bytes"]
             row["speedup_b1"] = latency[(reference, 1)] / latency[(m, 1)]
@@ -192,7 +312,8 @@ def pareto_rows(rows, latency, reference: str = "ctrgcn") -> List[Dict[str, obje
 
 
 def plot_pareto(pareto: List[Dict[str, object]], path: str, title: str) -> None:
-    """Top-1 against exported size (left) and batch-1 latency (right), one labelled point per model."""
+    """Top-1 against exported size (left) and batch-1 latency (right), one labelled point per
+    (model, recipe)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -202,7 +323,8 @@ def plot_pareto(pareto: List[Dict[str, object]], path: str, title: str) -> None:
         for row in pareto:
             x = row[key] / 1e6 if key == "bytes" else row[key]
             ax.scatter(x, 100 * row["top1"], s=40)
-            ax.annotate(row["model"], (x, 100 * row["top1"]), textcoords="offset points", xytext=(5, 5))
+            ax.annotate(f"{row['model']} {row['recipe']}", (x, 100 * row["top1"]), textcoords="offset points",
+                        xytext=(5, 5))
         ax.set_xlabel(label)
         ax.set_ylabel("NW-UCLA Top-1 (%)")
         ax.grid(alpha=0.3)
@@ -214,69 +336,115 @@ def plot_pareto(pareto: List[Dict[str, object]], path: str, title: str) -> None:
     os.replace(tmp, path)
 
 
-def write_section(rows, latency, onednn, names, args) -> None:
-    recipes = sorted({r["train"].get("recipe", args.recipe) for r in rows.values()})
+def percent(value: Optional[float]) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def hours_minutes(seconds: float) -> str:
+    """A duration in seconds as ``h:mm``."""
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def training_cells(recipe: str, train: Dict[str, object]) -> List[str]:
+    """Table cells from ``training_stats``: recipe (epochs), best epoch, last-epoch Top-1, training
+    time, samples/s, load median / max ('-' where the log, if any, has nothing)."""
+    if not train:
+        return [recipe] + ["-"] * 5
+    done, best, last, load = train["epochs_done"], train["best"], train["last"], train["load"]
+    epochs = f"{done} epochs" if train["finished"] else f"{done}/{train['epochs']} epochs"
+    last_cell = "-" if last is None else percent(last[1]) + ("" if last[0] == done else f" (epoch {last[0]})")
+    return [f"{recipe} ({epochs})", str(best[0]) if best else "-", last_cell,
+            hours_minutes(train["train_seconds"]) if train["train_seconds"] else "-",
+            "-" if np.isnan(train["samples_per_s"]) else f"{train['samples_per_s']:.2f}",
+            "-" if load is None else f"{load[0]:.1f} / {load[1]:.1f}"]
+
+
+def format_section(rows, latency, onednn, pareto, progress: List[str], names, args) -> str:
+    """The "## NW-UCLA accuracy" section: ``rows`` keyed by (model, recipe), ``latency`` and
+    ``onednn`` by (model, batch), ``progress`` lines of the runs not finished."""
     lines = [HEADING, "",
              "NW-UCLA, views 1-2 train, view 3 validates (464 samples), joint input "
-             "(CTRGCN_tiny: joints fused early into joint + bone + motion channels). "
-             "Evaluated with `main.py --test`; latency: Paddle Inference, "
+             "(CTRGCN_tiny: joints fused early into joint + bone + motion channels). One row per committed "
+             "weights file: `benchmarks/weights/MODEL_ucla_joint.pdparams` (full recipe) or "
+             "`MODEL_ucla_joint_RECIPE.pdparams` (other recipes). Top-1 and Top-5 evaluated with "
+             "`main.py --test`. Params, GFLOPs, exported bytes and latency depend on the architecture only, "
+             "so they are measured once per model; latency: Paddle Inference, "
              f"{args.threads} threads, NW-UCLA input shape, median of {args.repeats} interleaved runs, oneDNN where it "
              f"matches the dynamic graph. Machine: 2 CPU cores shared with other jobs (1-minute load average "
              f"{args.load_start:.1f} when this report started, {args.load_end:.1f} at the end), so absolute "
              "latencies are noisy; compare models within a column (they were timed in the same rounds). "
-             "Training time and samples/s come from the training logs (benchmarks/logs/), with other jobs "
-             "sharing the CPU.", "",
-             "| model | recipe | Top-1 | Top-5 | params | GFLOPs | exported bytes | latency b1 (ms) | "
-             "latency b16 (ms) | train time (min) | train samples/s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for m, r in rows.items():
-        tr = r["train"]
-        recipe = tr.get("recipe", "?")
+             "From the training log (benchmarks/logs/): best epoch (the first to reach the best validation "
+             "Top-1: the row's weights), the last epoch's validation Top-1, training time (the epochs' "
+             "training seconds, validation excluded), samples/s (training samples over those seconds) and "
+             "the machine's 1-minute load average during training (median / max over the epochs' ends, or "
+             "over the samples of a per-minute load log taken during the epochs; other jobs shared the CPU).",
+             "",
+             "| model | recipe | Top-1 | Top-5 | best epoch | last-epoch Top-1 | params | GFLOPs | exported bytes | "
+             "latency b1 (ms) | latency b16 (ms) | train time (h:mm) | train samples/s | load (median / max) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for (m, recipe), r in rows.items():
+        recipe_cell, best, last, hours, rate, load = training_cells(recipe, r["train"])
         lines.append(
-            f"| {m} | {recipe} ({tr.get('epochs', '?')} epochs) | {100 * r['top1']:.2f}% | "
-            f"{100 * r['top5']:.2f}% | {r['params']:,} | {r['gflops']:.3f} | {r['bytes']:,} | "
+            f"| {m} | {recipe_cell} | {percent(r['top1'])} | {percent(r['top5'])} | {best} | {last} | "
+            f"{r['params']:,} | {r['gflops']:.3f} | {r['bytes']:,} | "
             f"{latency[(m, 1)]:.1f}{'' if onednn[(m, 1)] else ' (no oneDNN)'} | "
-            f"{latency[(m, 16)]:.1f}{'' if onednn[(m, 16)] else ' (no oneDNN)'} | "
-            f"{tr.get('train_seconds', float('nan')) / 60:.1f} | {tr.get('samples_per_s', float('nan')):.2f} |")
+            f"{latency[(m, 16)]:.1f}{'' if onednn[(m, 16)] else ' (no oneDNN)'} | {hours} | {rate} | {load} |")
+    lines += ["", "Validation Top-1 per epoch of every training log: `benchmarks/figures/ucla_top1_per_epoch.png` "
+              "(an epoch of the full recipe is 5 passes over the training set, of the others 1)."]
+    if progress:
+        lines += ["", "Runs not finished:", ""] + [f"- {p}" for p in progress]
+    missing_full = [m for m in MODELS if (m, "full") not in rows]
     lines += ["", "Recipes (batch 16, Nesterov momentum 0.9, L2 1e-4, base lr 0.1, seed 1):"]
-    lines += [f"- `{name}`: {RECIPES[name]}." for name in recipes]
-    if "full" not in recipes:
-        lines += [f"- `full`: {RECIPES['full']}: not finished here; `bash benchmarks/ucla_train.sh MODEL full` "
-                  "runs it resumably across sittings (the epoch times in \"## CPU speed\" put it at about a day "
-                  "of this machine for CTRGCN). Shortened recipes see a fraction of its samples, so these are not "
-                  "the published figures (CTR-GCN joint: about 94.5%)."]
-    pareto = pareto_rows(rows, latency)
-    plot = os.path.join(ROOT, "benchmarks", "figures", "ucla_pareto.png")
-    plot_pareto(pareto, plot, f"NW-UCLA, {'/'.join(recipes)} recipe, {args.threads} CPU threads")
+    for name in RECIPES:
+        if name == "full":
+            text = f"- `full`: {RECIPES['full']} (published CTR-GCN joint: about 94.5%)."
+            if missing_full:
+                text += (f" Not finished here for {', '.join(missing_full)}: "
+                         "`bash benchmarks/ucla_train.sh MODEL full` runs it resumably across sittings (the "
+                         "epoch times in \"## CPU speed\" put it at about a day of this machine for CTRGCN). "
+                         "Shortened recipes see a fraction of its samples, so their rows are not comparable "
+                         "with the published figure.")
+            lines.append(text)
+        elif any(key[1] == name for key in rows):
+            lines.append(f"- `{name}`: {RECIPES[name]}.")
     lines += ["", "### Pareto: accuracy against size and speed", "",
-              "Same runs as above; ratios to CTRGCN (size share: exported bytes / CTRGCN's; speed-up: CTRGCN's "
-              "latency / the model's, same timing rounds). Plot: `benchmarks/figures/ucla_pareto.png`.", "",
-              "| model | params | GFLOPs | exported bytes | size share | latency b1 (ms) | speed-up b1 | "
+              "Same runs as above; ratios to CTRGCN trained with the same recipe (size share: exported bytes / "
+              "CTRGCN's; speed-up: CTRGCN's latency / the model's, same timing rounds). "
+              "Plot: `benchmarks/figures/ucla_pareto.png`.", "",
+              "| model | recipe | params | GFLOPs | exported bytes | size share | latency b1 (ms) | speed-up b1 | "
               "latency b16 (ms) | speed-up b16 | Top-1 | vs CTRGCN |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in pareto:
         ratio = lambda k, fmt: format(row[k], fmt) if k in row else "-"  # noqa: E731
         delta = f"{100 * row['top1_delta']:+.2f} pt" if "top1_delta" in row else "-"
-        lines.append(f"| {row['model']} | {row['params']:,} | {row['gflops']:.3f} | {row['bytes']:,} | "
-                     f"{ratio('size_share', '.0%')} | {row['b1']:.1f} | {ratio('speedup_b1', '.2f')}x | "
-                     f"{row['b16']:.1f} | {ratio('speedup_b16', '.2f')}x | {100 * row['top1']:.2f}% | {delta} |")
+        lines.append(f"| {row['model']} | {row['recipe']} | {row['params']:,} | {row['gflops']:.3f} | "
+                     f"{row['bytes']:,} | {ratio('size_share', '.0%')} | {row['b1']:.1f} | "
+                     f"{ratio('speedup_b1', '.2f')}x | {row['b16']:.1f} | {ratio('speedup_b16', '.2f')}x | "
+                     f"{100 * row['top1']:.2f}% | {delta} |")
     lines += ["", "Per-class accuracy (%):", "",
-              "| class | " + " | ".join(rows) + " |", "|---|" + "---:|" * len(rows)]
+              "| class | " + " | ".join(f"{m} {r}" for m, r in rows) + " |", "|---|" + "---:|" * len(rows)]
     for i, name in enumerate(names):
         lines.append(f"| {i} {name} | " + " | ".join(f"{100 * r['per_class'][i]:.1f}" for r in rows.values()) + " |")
-    lines += ["", "Confusion matrices: " + ", ".join(f"`benchmarks/figures/{m}_ucla_confusion.png`" for m in rows),
+    lines += ["", "Confusion matrices: "
+              + ", ".join(f"`benchmarks/figures/{m}_ucla_{r}_confusion.png`" for m, r in rows),
               "", f"Check samples (first {NUM_EXPECTED} validation samples, label -> predicted), tested by "
               "`tests/benchmarks/test_ucla_weights.py`:", ""]
-    for m, r in rows.items():
-        lines.append(f"- {m}: " + ", ".join(f"{s['name']} {s['label']}->{s['predicted']}" for s in r["expected"]))
-    lines += ["", "Commands:", "", "```",
-              f"bash benchmarks/ucla_train.sh MODEL {args.recipe}      # MODEL: ctrgcn, ctrgcn_light, ctrgcn_tiny",
-              f"python benchmarks/ucla_report.py --data {args.data} --recipe {args.recipe}",
+    for (m, recipe), r in rows.items():
+        lines.append(f"- {m} {recipe}: " + ", ".join(f"{s['name']} {s['label']}->{s['predicted']}"
+                                                    for s in r["expected"]))
+    data = os.path.relpath(args.data, ROOT)
+    report = f"python benchmarks/ucla_report.py --data {data}" + "".join(
+        f" --load-log {os.path.relpath(path, ROOT)}" for path in args.load_log)
+    if data.startswith(os.path.join(os.pardir, "shared")):
+        report += "  # reads ../shared"
+    lines += ["", "Commands (MODEL: ctrgcn, ctrgcn_light or ctrgcn_tiny; RECIPE: short, medium or full):", "", "```",
+              "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared", report,
               "python main.py --test -c configs/recognition/ctrgcn/MODEL_ucla_joint.yaml "
-              "-w benchmarks/weights/MODEL_ucla_joint.pdparams -o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe",
+              "-w benchmarks/weights/MODEL_ucla_joint.pdparams "
+              "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe  # reads ../shared",
               "```", ""]
-    from benchmarks.results_md import replace_section
-    replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, "\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

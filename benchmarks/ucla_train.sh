@@ -18,8 +18,8 @@
 # the training stops after the epoch in progress, once the resume file is written; commit
 # those two files. When all epochs are done the script tests the best weights (test/: scores,
 # confusion matrix, per-class accuracy, metrics.json) and copies them to
-# benchmarks/weights/MODEL_ucla_joint.pdparams and the log to
-# benchmarks/logs/MODEL_ucla_joint_RECIPE.log. Threads: main.py gives Paddle one math thread
+# benchmarks/weights/MODEL_ucla_joint.pdparams (full recipe) or MODEL_ucla_joint_RECIPE.pdparams
+# (other recipes) and the log to benchmarks/logs/MODEL_ucla_joint_RECIPE.log. Threads: main.py gives Paddle one math thread
 # per core unless OMP_NUM_THREADS is set. Reads NW-UCLA from ../shared/data/NW-UCLA/all_sqe
 # (or UCLA_DIR).
 set -euo pipefail
@@ -56,6 +56,9 @@ fi
 name=$(python -c "import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))['model_name'])" "$config")
 python main.py --test -c "$config" -w "$out/${name}_best.pdparams" "${overrides[@]}" --output "$out/test"
 mkdir -p benchmarks/weights benchmarks/logs
-cp "$out/${name}_best.pdparams" "benchmarks/weights/${model}_ucla_joint.pdparams"
+# the full recipe's weights are the model's weights; another recipe's keep its name as a suffix
+weights=benchmarks/weights/${model}_ucla_joint.pdparams
+[[ $recipe == full ]] || weights=benchmarks/weights/${model}_ucla_joint_${recipe}.pdparams
+cp "$out/${name}_best.pdparams" "$weights"
 cp "$out/train.log" "benchmarks/logs/${model}_ucla_joint_${recipe}.log"
-echo "done: $model ($recipe) -> benchmarks/weights/${model}_ucla_joint.pdparams"
+echo "done: $model ($recipe) -> $weights"

@@ -10,17 +10,15 @@ Reads ``RUN_DIR/train.log`` (written by ``main.py``); without it, the VisualDL r
     top1.png              training Top-1 (mean of the logged batches of an epoch) and validation Top-1
     confusion_matrix.png  when RUN_DIR/test/scores.npz exists (``main.py --test``), row-normalised
 
-A log that a resumed or restarted run appended to holds some epochs twice; the later
-record of an epoch replaces the earlier one.
+The log is read by ``paddlevideo.utils.train_log`` (a resumed run's later record of an
+epoch replaces the earlier one).
 """
 from __future__ import annotations
 
 import argparse
 import glob
 import os
-import re
 import sys
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -31,79 +29,7 @@ if ROOT not in sys.path:
 
 from paddlevideo.metrics.skeleton_metric import confusion_matrix, save_confusion_png  # noqa: E402
 from paddlevideo.utils.fileio import atomic_write  # noqa: E402
-
-_NUM = r"([-+0-9.eEnaif]+)"  # a float as Python prints it, nan and inf included
-ITER_LINE = re.compile(r"epoch:\[\s*(\d+)/(\d+)\] iter:\[\s*(\d+)/(\d+)\] loss: " + _NUM
-                       + r" top1: " + _NUM + r" lr: " + _NUM)
-EPOCH_LINE = re.compile(r"epoch:\[\s*(\d+)/(\d+)\] done: mean loss " + _NUM)
-VALID_LINE = re.compile(r"\[valid\] epoch (\d+): loss " + _NUM + r" top1 " + _NUM + r" top5 " + _NUM)
-
-
-@dataclass
-class RunHistory:
-    """What a run recorded.
-
-    Attributes:
-        iters: epoch -> [(iteration within the epoch (1-based), loss, top1, lr)], logged iterations.
-        iters_per_epoch: iterations of one epoch (from the log's ``iter:[i/n]``).
-        epoch_loss: epoch -> mean training loss.
-        valid: epoch -> (loss, top1, top5).
-        source: the file(s) read.
-    """
-
-    iters: Dict[int, List[Tuple[int, float, float, float]]] = field(default_factory=dict)
-    iters_per_epoch: int = 0
-    epoch_loss: Dict[int, float] = field(default_factory=dict)
-    valid: Dict[int, Tuple[float, float, float]] = field(default_factory=dict)
-    source: str = ""
-
-    def add_iter(self, epoch: int, it: int, loss: float, top1: float, lr: float) -> None:
-        """Record a logged iteration; an iteration at or before the last one of its epoch
-        starts that epoch over (a resumed run repeating it)."""
-        rows = self.iters.setdefault(epoch, [])
-        if rows and it <= rows[-1][0]:
-            rows.clear()
-        rows.append((it, loss, top1, lr))
-
-    def iteration_curve(self, column: int) -> Tuple[np.ndarray, np.ndarray]:
-        """(x in fractional epochs, values) of column 1 = loss, 2 = top1, 3 = lr."""
-        xs, ys = [], []
-        for epoch in sorted(self.iters):
-            for row in self.iters[epoch]:
-                xs.append(epoch - 1 + row[0] / max(self.iters_per_epoch, 1))
-                ys.append(row[column])
-        return np.asarray(xs), np.asarray(ys)
-
-    def train_top1(self) -> Dict[int, float]:
-        """epoch -> mean of the logged batch Top-1 values (NaN ones left out)."""
-        out = {}
-        for epoch, rows in self.iters.items():
-            values = [r[2] for r in rows if np.isfinite(r[2])]
-            if values:
-                out[epoch] = float(np.mean(values))
-        return out
-
-
-def read_train_log(path: str) -> RunHistory:
-    """Parse the iteration, epoch and validation lines of a ``train.log``."""
-    history = RunHistory(source=path)
-    with open(path, "r", encoding="utf-8", errors="replace") as f:
-        for line in f:
-            match = ITER_LINE.search(line)
-            if match:
-                epoch, _, it, total = (int(g) for g in match.groups()[:4])
-                loss, top1, lr = (float(g) for g in match.groups()[4:])
-                history.iters_per_epoch = total
-                history.add_iter(epoch, it, loss, top1, lr)
-                continue
-            match = EPOCH_LINE.search(line)
-            if match:
-                history.epoch_loss[int(match.group(1))] = float(match.group(3))
-                continue
-            match = VALID_LINE.search(line)
-            if match:
-                history.valid[int(match.group(1))] = tuple(float(g) for g in match.groups()[1:])
-    return history
+from paddlevideo.utils.train_log import RunHistory, read_train_log  # noqa: E402
 
 
 def read_vdl(folder: str) -> RunHistory:
@@ -236,9 +162,9 @@ def summary(history: RunHistory) -> List[str]:
     if history.epoch_loss:
         last = max(history.epoch_loss)
         lines.append(f"{len(history.epoch_loss)} epochs; epoch {last} mean loss {history.epoch_loss[last]:.5f}")
-    if history.valid:
-        best = max(history.valid, key=lambda e: history.valid[e][1])
-        lines.append(f"best validation Top-1 {history.valid[best][1]:.5f} at epoch {best}")
+    best = history.best_valid()
+    if best:
+        lines.append(f"best validation Top-1 {best[1]:.5f} at epoch {best[0]}")
     return lines
 
 

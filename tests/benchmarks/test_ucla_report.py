@@ -1,43 +1,163 @@
-"""The NW-UCLA report's Pareto table and plot, from hand-made measurements."""
+"""The NW-UCLA report: its Pareto table and plots, the training columns it reads from logs, and its
+section text, from hand-made measurements and small fake logs."""
+import argparse
 import os
+from datetime import datetime
 
 import pytest
 
-from benchmarks.ucla_report import pareto_rows, plot_pareto, training_stats
+from benchmarks import ucla_report as ur
+from benchmarks.ucla_report import pareto_rows, plot_pareto
+from paddlevideo.utils.train_log import read_train_log
+
+LATENCY = {("ctrgcn", 1): 60.0, ("ctrgcn", 16): 800.0, ("ctrgcn_tiny", 1): 15.0, ("ctrgcn_tiny", 16): 100.0}
 
 
 def _rows():
-    return {"ctrgcn": {"params": 1000, "gflops": 2.0, "bytes": 6_000_000, "top1": 0.80},
-            "ctrgcn_tiny": {"params": 200, "gflops": 0.25, "bytes": 1_500_000, "top1": 0.83}}
+    return {("ctrgcn", "short"): {"params": 1000, "gflops": 2.0, "bytes": 6_000_000, "top1": 0.80},
+            ("ctrgcn_tiny", "short"): {"params": 200, "gflops": 0.25, "bytes": 1_500_000, "top1": 0.83},
+            ("ctrgcn_tiny", "full"): {"params": 200, "gflops": 0.25, "bytes": 1_500_000, "top1": 0.90}}
 
 
-def test_pareto_rows_relate_every_model_to_ctrgcn():
-    latency = {("ctrgcn", 1): 60.0, ("ctrgcn", 16): 800.0, ("ctrgcn_tiny", 1): 15.0, ("ctrgcn_tiny", 16): 100.0}
-    rows = {r["model"]: r for r in pareto_rows(_rows(), latency)}
-    assert rows["ctrgcn"]["size_share"] == 1.0 and rows["ctrgcn"]["speedup_b1"] == 1.0
-    assert rows["ctrgcn_tiny"]["size_share"] == pytest.approx(0.25)
-    assert rows["ctrgcn_tiny"]["speedup_b1"] == pytest.approx(4.0)
-    assert rows["ctrgcn_tiny"]["speedup_b16"] == pytest.approx(8.0)
-    assert rows["ctrgcn_tiny"]["top1_delta"] == pytest.approx(0.03)
-
-
-def test_pareto_rows_without_reference_have_no_ratios():
-    rows = {"ctrgcn_tiny": _rows()["ctrgcn_tiny"]}
-    (row,) = pareto_rows(rows, {("ctrgcn_tiny", 1): 15.0, ("ctrgcn_tiny", 16): 100.0})
-    assert "size_share" not in row and row["b1"] == 15.0
+def test_pareto_rows_relate_every_model_to_ctrgcn_of_the_same_recipe():
+    rows = {(r["model"], r["recipe"]): r for r in pareto_rows(_rows(), LATENCY)}
+    assert rows[("ctrgcn", "short")]["size_share"] == 1.0 and rows[("ctrgcn", "short")]["speedup_b1"] == 1.0
+    tiny = rows[("ctrgcn_tiny", "short")]
+    assert tiny["size_share"] == pytest.approx(0.25)
+    assert tiny["speedup_b1"] == pytest.approx(4.0)
+    assert tiny["speedup_b16"] == pytest.approx(8.0)
+    assert tiny["top1_delta"] == pytest.approx(0.03)
+    assert "size_share" not in rows[("ctrgcn_tiny", "full")]  # no full-recipe ctrgcn to compare with
+    assert rows[("ctrgcn_tiny", "full")]["b1"] == 15.0
 
 
 def test_plot_pareto_writes_a_png(tmp_path):
-    latency = {("ctrgcn", 1): 60.0, ("ctrgcn", 16): 800.0, ("ctrgcn_tiny", 1): 15.0, ("ctrgcn_tiny", 16): 100.0}
     path = str(tmp_path / "pareto.png")
-    plot_pareto(pareto_rows(_rows(), latency), path, "test")
+    plot_pareto(pareto_rows(_rows(), LATENCY), path, "test")
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert not os.path.exists(path + ".tmp.png")
 
 
-def test_training_stats_of_a_missing_recipe_is_empty():
-    assert training_stats("ctrgcn", "no_such_recipe") == {}
+# ----------------------------------------------------------------------------- logs and weights files
+
+STAMP = "[2026-12-07 {}] INFO: "
+
+
+def fake_log(epochs, top1, seconds=60.0, rate=20.0, loads=None, start_minute=0, finished=True):
+    """A train.log of ``len(top1)`` epochs (of ``epochs`` planned), one validation per epoch, the
+    epochs ending a minute apart from ``start_minute``."""
+    lines = []
+    for e, value in enumerate(top1, 1):
+        minute = f"10:{start_minute + e:02d}:00"
+        load = f", load {loads[e - 1]:.2f}" if loads else ""
+        lines += [STAMP.format(minute) + f"epoch:[{e:3d}/{epochs}] done: mean loss 1.00000, {seconds:.1f} s, "
+                  f"{rate:.2f} samples/s{load}",
+                  STAMP.format(minute) + f"[valid] epoch {e}: loss 1.00000 top1 {value:.5f} top5 1.00000"]
+    if finished:
+        lines.append(STAMP.format(f"10:{start_minute + len(top1):02d}:30") + "rank 0: final weights checksum 1.0e+03")
+    return "\n".join(lines) + "\n"
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_weights_names_full_recipe_unsuffixed_others_suffixed(tmp_path):
+    assert ur.weights_path("ctrgcn", "full", str(tmp_path)).endswith("weights/ctrgcn_ucla_joint.pdparams")
+    assert ur.weights_path("ctrgcn", "short", str(tmp_path)).endswith("weights/ctrgcn_ucla_joint_short.pdparams")
+    for model, recipe in (("ctrgcn_tiny", "full"), ("ctrgcn_tiny", "short"), ("ctrgcn", "short")):
+        write(ur.weights_path(model, recipe, str(tmp_path)), "")
+    assert ur.committed_weights(str(tmp_path)) == [("ctrgcn", "short"), ("ctrgcn_tiny", "short"),
+                                                   ("ctrgcn_tiny", "full")]
+
+
+def test_a_finished_runs_copied_log_wins_over_its_run_folder(tmp_path):
+    root = str(tmp_path)
+    copied = write(os.path.join(root, "benchmarks/logs/ctrgcn_tiny_ucla_joint_full.log"), fake_log(2, [0.5, 0.6]))
+    write(os.path.join(root, "benchmarks/runs/ctrgcn_tiny_ucla_full/train.log"), fake_log(2, [0.5, 0.6]))
+    running = write(os.path.join(root, "benchmarks/runs/ctrgcn_ucla_full/train.log"),
+                    fake_log(65, [0.4], finished=False))
+    assert ur.training_logs(root) == {("ctrgcn", "full"): running, ("ctrgcn_tiny", "full"): copied}
+
+
+def test_training_stats_of_a_log_with_loads(tmp_path):
+    log = write(str(tmp_path / "train.log"), fake_log(4, [0.5, 0.7, 0.7, 0.6], seconds=30.0, rate=10.0,
+                                                      loads=[1.0, 2.0, 4.0, 3.0]))
+    stats = ur.training_stats(read_train_log(log))
+    assert stats["best"] == (2, 0.7) and stats["last"] == (4, 0.6)
+    assert (stats["epochs_done"], stats["finished"], stats["train_seconds"]) == (4, True, 120.0)
+    assert stats["samples_per_s"] == 10.0
+    assert stats["load"] == (2.5, 4.0)  # median, max of the done lines' loads
+    assert ur.training_cells("full", stats) == ["full (4 epochs)", "2", "60.00%", "0:02", "10.00", "2.5 / 4.0"]
+
+
+def test_a_log_without_loads_takes_the_load_log_samples_taken_during_its_epochs(tmp_path):
+    # epochs of 30 s ending at 10:01:00 and 10:02:00: trained 10:00:30-10:01:00 and 10:01:30-10:02:00
+    history = read_train_log(write(str(tmp_path / "train.log"), fake_log(2, [0.5, 0.6], seconds=30.0)))
+    load_log = write(str(tmp_path / "load.log"), "2026-12-07T10:00:20 9.00 1 1\n2026-12-07T10:00:40 1.00 1 1\n"
+                                                 "\n2026-12-07T10:01:10 9.00 1 1\n2026-12-07T10:01:45 3.00 1 1\n"
+                                                 "2026-12-07T10:01:59+00:00 2.00 1 1\n")
+    samples = ur.read_load_log(load_log)
+    assert samples[0] == (datetime(2026, 12, 7, 10, 0, 20), 9.0) and len(samples) == 5
+    assert ur.run_loads(history, samples) == [1.0, 3.0, 2.0]
+    assert ur.training_stats(history, samples)["load"] == (2.0, 3.0)
+    assert ur.training_stats(history)["load"] is None
+    logged = read_train_log(write(str(tmp_path / "b.log"), fake_log(1, [0.5], seconds=30.0, loads=[7.0])))
+    assert ur.run_loads(logged, samples) == [7.0]  # the log's own values first
+
+
+def test_a_malformed_load_log_line_names_the_file_and_line(tmp_path):
+    path = write(str(tmp_path / "load.log"), "2026-12-07T10:00:20 1.00 1 1\nload 2.0\n")
+    with pytest.raises(ValueError, match=r"load.log:2: expected 'ISO-time load1 load5 load15'"):
+        ur.read_load_log(path)
+
+
+def test_top1_per_epoch_plot_has_one_series_per_run(tmp_path):
+    short = read_train_log(write(str(tmp_path / "short.log"), fake_log(3, [0.5, 0.7, 0.72])))
+    full = read_train_log(write(str(tmp_path / "full.log"), fake_log(65, [0.6, 0.8], finished=False)))
+    path = str(tmp_path / "fig" / "ucla_top1_per_epoch.png")
+    series = ur.plot_top1_per_epoch({("ctrgcn", "short"): short, ("ctrgcn_tiny", "full"): full}, path)
+    assert series == {"ctrgcn short": {1: 0.5, 2: 0.7, 3: 0.72},
+                      "ctrgcn_tiny full (epoch 2/65)": {1: 0.6, 2: 0.8}}
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert ur.progress_line("ctrgcn_tiny", "full", full).startswith(
+        "ctrgcn_tiny full (epoch 2/65): best validation Top-1 so far 80.00% (epoch 2), `")
+
+
+def test_section_has_a_row_per_weights_file_and_says_not_finished_only_for_models_without_full(tmp_path):
+    short = read_train_log(write(str(tmp_path / "s.log"), fake_log(2, [0.5, 0.7], seconds=1800.0)))
+    rows = {}
+    for key, r in _rows().items():
+        train = ur.training_stats(short) if key[1] == "short" else {}
+        rows[key] = dict(r, top5=0.99, per_class=[r["top1"]] * 10, train=train,
+                         expected=[{"name": "a01_s01_e00_v03", "label": 0, "predicted": 0}])
+    args = argparse.Namespace(threads=2, repeats=5, load_start=1.0, load_end=2.0, load_log=["/x/load.log"],
+                              data=os.path.join(ur.ROOT, "..", "shared", "data", "NW-UCLA", "all_sqe"))
+    onednn = {k: True for k in LATENCY}
+    text = ur.format_section(rows, LATENCY, onednn, pareto_rows(rows, LATENCY), ["ctrgcn full (epoch 3/65): ..."],
+                             [str(i) for i in range(10)], args)
+    lines = text.splitlines()
+    assert ("| model | recipe | Top-1 | Top-5 | best epoch | last-epoch Top-1 | params | GFLOPs | exported bytes | "
+            "latency b1 (ms) | latency b16 (ms) | train time (h:mm) | train samples/s | load (median / max) |") in lines
+    assert "| ctrgcn | short (2 epochs) | 80.00% | 99.00% | 2 | 70.00% | 1,000 | 2.000 | 6,000,000 | 60.0 | " \
+           "800.0 | 1:00 | 20.00 | - |" in lines
+    assert "| ctrgcn_tiny | full | 90.00% | 99.00% | - | - | 200 | 0.250 | 1,500,000 | 15.0 | 100.0 | - | - | - |" \
+        in lines
+    assert "- ctrgcn full (epoch 3/65): ..." in lines
+    assert "Not finished here for ctrgcn, ctrgcn_light:" in text and "ctrgcn_tiny:" not in text
+    assert "python benchmarks/ucla_report.py --data ../shared/data/NW-UCLA/all_sqe --load-log " \
+           f"{os.path.relpath('/x/load.log', ur.ROOT)}  # reads ../shared" in lines
+    assert "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared" in lines
+    assert "| class | ctrgcn short | ctrgcn_tiny short | ctrgcn_tiny full |" in lines
+
+
+def test_hours_minutes():
+    assert [ur.hours_minutes(s) for s in (0, 3012, 3600, 90000)] == ["0:00", "0:50", "1:00", "25:00"]
 
 
 def test_gflops_counts_a_grouped_convolution_once_per_group_input():

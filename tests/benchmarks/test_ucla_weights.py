@@ -1,7 +1,8 @@
-"""The committed NW-UCLA weights still classify their check samples as RESULTS.md says.
+"""Every committed NW-UCLA weights file still classifies its check samples as RESULTS.md says.
 
-benchmarks/ucla_report.py wrote, per model, the predictions for the first validation
-samples; a broken loader, pipeline or model change shows up here as a different class.
+benchmarks/ucla_report.py wrote, beside each weights file (``<model>_ucla_joint.pdparams``: the
+full recipe's; ``<model>_ucla_joint_<recipe>.pdparams``: another recipe's), the predictions for the
+first validation samples; a broken loader, pipeline or model change shows up here as a different class.
 """
 import json
 import os
@@ -10,17 +11,20 @@ import numpy as np
 import paddle
 import pytest
 
+from benchmarks.ucla_report import MODELS, RECIPES, weights_path
 from tests.conftest import ROOT, shared_path
 
-MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny")
 
-
-@pytest.mark.parametrize("model", MODELS)
-def test_committed_weights_classify_check_samples(model):
-    weights = os.path.join(ROOT, "benchmarks", "weights", f"{model}_ucla_joint.pdparams")
+@pytest.mark.parametrize("model,recipe", [(m, r) for m in MODELS for r in RECIPES])
+def test_committed_weights_classify_check_samples(model, recipe):
+    weights = weights_path(model, recipe)
     expected_file = weights.replace(".pdparams", ".expected.json")
-    if not (os.path.isfile(weights) and os.path.isfile(expected_file)):
-        pytest.skip(f"{model}: no committed weights yet ({os.path.relpath(weights, ROOT)})")
+    if not os.path.isfile(weights):
+        pytest.skip(f"{model}, {recipe} recipe: no committed weights ({os.path.relpath(weights, ROOT)}; "
+                    f"`bash benchmarks/ucla_train.sh {model} {recipe}` makes them)")
+    if not os.path.isfile(expected_file):
+        pytest.skip(f"{model}, {recipe} recipe: no {os.path.relpath(expected_file, ROOT)} yet "
+                    "(benchmarks/ucla_report.py writes it)")
     data = shared_path("data", "NW-UCLA", "all_sqe")
     from paddlevideo.loader.builder import build_dataset
     from paddlevideo.modeling.builder import build_model
