@@ -46,6 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     default_cpu_threads()
+    from paddlevideo.utils.quiet import hide_paddle_noise
+    hide_paddle_noise()
     from paddlevideo.utils import ConfigError, RegistryError, get_config, get_dist_info
 
     try:

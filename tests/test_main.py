@@ -144,6 +144,15 @@ def test_missing_config_and_data_files(tmp_path, capsys):
     assert "missing.npy" in capsys.readouterr().err
 
 
+def test_wrong_shaped_data_file_is_named_once(tmp_path, capsys):
+    cfg = tiny_config(str(tmp_path))
+    bad = tmp_path / "wrong_shape.npy"
+    np.save(bad, np.ones((16, 3, 20, 25), np.float32))  # (N, C, T, V) without M
+    assert main_module.main(["-c", cfg, "-o", f"DATASET.train.file_path={bad}"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {bad}: expected a 5-d array" in err and err.count("wrong_shape.npy") == 1
+
+
 def test_distributed_two_cpu_processes_end_identical(tmp_path):
     cfg = tiny_config(str(tmp_path), epochs=1)
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=ROOT)

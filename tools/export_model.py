@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# `-o KEY=VALUE` overrides a config key in main.py, predict.py and visualize.py, but names the output
+# folder here (as in PaddleVideo); such a value is refused rather than made a folder.
+OVERRIDE_LIKE = re.compile(r"^[A-Za-z_][\w.]*=")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -27,7 +32,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--override", action="append", default=[],
                    help="override a config key: --override INFERENCE.window_size=100 (repeatable)")
     p.add_argument("-p", "--pretrained_params", required=True, help="trained weights (.pdparams)")
-    p.add_argument("-o", "--output_path", default="./inference", help="output folder (default ./inference)")
+    p.add_argument("-o", "--output_path", default="./inference",
+                   help="output folder (default ./inference); config overrides go to --override")
     p.add_argument("--save_name", default=None, help="file name stem (default: the config's model_name)")
     p.add_argument("--onnx", action="store_true", help="also write NAME.onnx with paddle2onnx")
     p.add_argument("--quantize", choices=("int8",), default=None,
@@ -42,9 +48,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if OVERRIDE_LIKE.match(args.output_path):
+        print(f"error: -o is the output folder in tools/export_model.py (as in PaddleVideo); to override a config "
+              f"key use --override {args.output_path} (for a folder of that name write -o ./{args.output_path})",
+              file=sys.stderr)
+        return 2
     if args.quantize and not args.onnx:
         print(f"error: --quantize {args.quantize} quantizes the ONNX model; add --onnx", file=sys.stderr)
         return 2
+    from paddlevideo.utils.quiet import hide_paddle_noise
+    hide_paddle_noise()
     from paddlevideo.utils import ConfigError, RegistryError, get_config
 
     try:

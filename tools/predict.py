@@ -32,6 +32,9 @@ from collections import Counter
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from paddlevideo.utils.quiet import hide_paddle_noise  # noqa: E402
+
+hide_paddle_noise()  # before paddle is imported
 if TYPE_CHECKING:
     from paddlevideo.inference import Prediction
 

@@ -50,6 +50,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from paddlevideo.utils.quiet import hide_paddle_noise  # noqa: E402
+
+hide_paddle_noise()  # before the imports below bring in paddle
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")

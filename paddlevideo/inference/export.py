@@ -33,6 +33,7 @@ from ..modeling.backbones.units import use_fused_subsets
 from ..modeling.builder import build_model
 from ..utils import checkpoint
 from ..utils.fileio import atomic_write
+from ..utils.quiet import PIR_OUT_TENSOR_MESSAGE, native_stderr_without
 from .predictor import INT8_SUFFIX, PRECISION_KEY, model_stem
 from .verify import make_reference, reference_path, save_reference
 
@@ -111,7 +112,8 @@ def _save_static(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_d
     tmp = tempfile.mkdtemp(prefix=".export_", dir=out_dir)
     try:
         reference = make_reference(model, shape) if with_reference else None
-        paddle.jit.save(static, os.path.join(tmp, save_name))
+        with native_stderr_without(PIR_OUT_TENSOR_MESSAGE):  # noise: see paddlevideo/utils/quiet.py
+            paddle.jit.save(static, os.path.join(tmp, save_name))
         if reference is not None:
             save_reference(reference, reference_path(os.path.join(tmp, save_name + ".json")))
         for name in os.listdir(tmp):

@@ -85,6 +85,13 @@ def input_files(path: str) -> Tuple[List[str], List[str]]:
     return files, others
 
 
+def _sample_prefix(path: str, name: str) -> str:
+    """The prefix naming sample ``name`` in an ``InputError`` about ``path`` (which names the file):
+    ``''`` for the file's only sample, ``'sample k: '`` for ``file.npy[k]`` of a stacked .npy."""
+    index = name[len(os.path.basename(path)):].strip("[]")
+    return f"sample {index}: " if index else ""
+
+
 def label_from_name(name: str) -> Optional[int]:
     """The 0-based class a file name states, else None: NTU ``SsssCcccPpppRrrrAaaa.skeleton``
     gives action - 1, NW-UCLA ``aAA_sSS_eEE_vVV.json`` the place of AA among its ten actions."""
@@ -172,27 +179,28 @@ class InputPreparer:
             raise InputError(path, f"holds no samples (shape {array.shape})")
         return array.astype(np.float32)
 
-    def _check_raw(self, path: str, name: str, raw: np.ndarray) -> None:
+    def _check_raw(self, path: str, where: str, raw: np.ndarray) -> None:
         # The channel count is checked on the pipeline's output: a pipeline may derive channels
         # (ConcatModalities turns 3 coordinates into 9 joint/bone/motion channels).
         _, _, V, M = self.shape
         if raw.ndim != 4 or raw.shape[2] != V or raw.shape[3] != M or raw.shape[1] < 1:
-            raise InputError(path, f"{name}: expected (C, T, V, M) = (C, T, {V}, {M}) for this config "
+            raise InputError(path, f"{where}expected (C, T, V, M) = (C, T, {V}, {M}) for this config "
                                    f"(INFERENCE.vertex_nums, person_nums), got {raw.shape}")
         if not np.isfinite(raw).all():
-            raise InputError(path, f"{name}: contains NaN or infinite values")
+            raise InputError(path, f"{where}contains NaN or infinite values")
 
     def __call__(self, path: str) -> List[Sample]:
         """The model inputs of one file."""
         samples = []
         for name, raw, label in self.raw_samples(path):
-            self._check_raw(path, name, raw)
+            where = _sample_prefix(path, name)
+            self._check_raw(path, where, raw)
             try:
                 data = self.pipeline({"data": raw, "label": -1 if label is None else label})["data"]
             except ValueError as err:
-                raise InputError(path, f"{name}: {err}") from None
+                raise InputError(path, f"{where}{err}") from None
             if tuple(data.shape) != self.shape:
-                raise InputError(path, f"{name}: input of shape {raw.shape} became {data.shape} through the "
+                raise InputError(path, f"{where}input of shape {raw.shape} became {data.shape} through the "
                                        f"test pipeline, but the model takes {self.shape} (INFERENCE.num_channels, "
                                        f"window_size, vertex_nums, person_nums)")
             samples.append(Sample(name, np.ascontiguousarray(data, dtype=np.float32), label))

@@ -140,6 +140,19 @@ def test_export_errors_are_messages(ntu, tmp_path, capsys):
     assert code == 1 and "INFERENCE.window_size" in capsys.readouterr().err
 
 
+def test_output_flag_refuses_a_config_override(tmp_path, monkeypatch, capsys):
+    """-o is the output folder (PaddleVideo's meaning); `-o KEY=VALUE`, main.py's override, is refused."""
+    monkeypatch.chdir(tmp_path)
+    code = export_tool.main(["-c", "c.yaml", "-p", "w.pdparams", "-o", "MODEL.head.drop_out=0.5"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "use --override MODEL.head.drop_out=0.5" in err
+    assert os.listdir(tmp_path) == []
+    # a folder whose name holds '=' is still an output folder when written as a path
+    export_tool.main(["-c", "c.yaml", "-p", "w.pdparams", "-o", "./runs=1"])
+    assert "--override" not in capsys.readouterr().err
+
+
 def test_check_reports_a_wrong_onednn_path(ntu, exported, monkeypatch, capsys):
     """A predictor that is off by 0.5 only with oneDNN must fail the check (exit 1)."""
     real = verify.create_predictor
