@@ -1,0 +1,100 @@
+"""Training speed on NW-UCLA with 1 and 2 CPU math threads, side by side: which default main.py uses.
+
+    python benchmarks/train_threads.py --data ../shared/data/NW-UCLA/all_sqe [--rounds 3] [--iters 60] [--write-results]   # reads ../shared
+
+For each model, ``main.py --validate`` with the model's ``*_ucla_joint.yaml`` (its data workers,
+batch 16, the official augmentation) runs ``--iters`` iterations of one epoch with
+``OMP_NUM_THREADS=1``, then with 2, alternating for ``--rounds`` rounds; each run's samples/s is
+the training-log ``ips`` of its iterations after the first logging interval (start-up excluded).
+Reported: the median over rounds for each setting and the median of the per-round ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEADING = "## Training threads: 1 or 2"
+MODELS = ("ctrgcn_tiny", "ctrgcn_light", "ctrgcn")
+LOG_INTERVAL = 20
+
+
+def train_ips(model: str, threads: int, data: str, iters: int) -> float:
+    """Median samples/s of the logging intervals after the first, one main.py run."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "main.py", "--validate", "-c", f"configs/recognition/ctrgcn/{model}_ucla_joint.yaml",
+               "--max_iters", str(iters), "-o", "epochs=1", "-o", "DATASET.train.repeat=1",
+               "-o", f"log_interval={LOG_INTERVAL}", "-o", f"output_dir={out}"]
+        cmd += [a for s in ("train", "valid", "test") for a in ("-o", f"DATASET.{s}.file_path={data}")]
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{model}, {threads} thread(s) failed:\n{r.stderr[-2000:]}")
+        ips = [float(x) for x in re.findall(r"ips: ([\d.]+) instance/sec", r.stdout)]
+    if len(ips) < 2:
+        raise RuntimeError(f"{model}: fewer than 2 logging intervals in {iters} iterations; raise --iters")
+    return float(np.median(ips[1:]))
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, help="NW-UCLA all_sqe folder")
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--iters", type=int, default=60)
+    p.add_argument("--write-results", action="store_true", help="replace the section in benchmarks/RESULTS.md")
+    args = p.parse_args(argv)
+    if not os.path.isdir(args.data):
+        print(f"error: NW-UCLA folder not found: {args.data}", file=sys.stderr)
+        return 2
+    load_start = os.getloadavg()[0]
+    rows: Dict[str, Dict[int, List[float]]] = {}
+    for model in args.models:
+        rows[model] = {1: [], 2: []}
+        for r in range(args.rounds):
+            for threads in (1, 2):
+                rows[model][threads].append(train_ips(model, threads, args.data, args.iters))
+                print(f"{model} round {r + 1}: {threads} thread(s) {rows[model][threads][-1]:.1f} samples/s", flush=True)
+    load_end = os.getloadavg()[0]
+    lines = [HEADING, "",
+             f"`python benchmarks/train_threads.py --data {args.data} --rounds {args.rounds} --iters {args.iters} "
+             "--write-results`   # reads ../shared", "",
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cpu_name()}, {os.cpu_count()} cores, "
+             f"1-minute load average {load_start:.1f} at the start and {load_end:.1f} at the end (other jobs "
+             f"paused). main.py training on NW-UCLA, batch 16, {args.iters} iterations per run, 1 and 2 threads "
+             f"alternating, {args.rounds} rounds; samples/s: median over rounds (range).", "",
+             "| model | 1 thread | 2 threads | 2 / 1 (median of rounds) |", "|---|---:|---:|---:|"]
+    for model, by in rows.items():
+        one, two = np.asarray(by[1]), np.asarray(by[2])
+        lines.append(f"| {model} | {np.median(one):.1f} ({one.min():.1f}-{one.max():.1f}) | "
+                     f"{np.median(two):.1f} ({two.min():.1f}-{two.max():.1f}) | {np.median(two / one):.2f}x |")
+    lines += ["", "main.py sets `OMP_NUM_THREADS` to the number of cores it may use when the variable is unset "
+              "(Paddle alone would use 1); set it to override.", ""]
+    text = "\n".join(lines)
+    print(text)
+    if args.write_results:
+        sys.path.insert(0, ROOT)
+        from benchmarks.results_md import replace_section
+        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
