@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,6 +67,20 @@ LoadSample = Tuple[datetime, float]  # (time, 1-minute load average)
 
 def config_path(model: str) -> str:
     return os.path.join(ROOT, "configs", "recognition", "ctrgcn", f"{model}_ucla_joint.yaml")
+
+
+def export_with_the_tool(model: str, weights: str, out_dir: str, name: str) -> Tuple[str, str]:
+    """Export as a user does, ``tools/export_model.py`` in a fresh process; returns (json, pdiparams).
+
+    In a process that has already run other models the program's generated variable names are
+    longer, so the .json (and the bytes reported) would depend on what the report did before."""
+    cmd = [sys.executable, os.path.join(ROOT, "tools", "export_model.py"), "-c", config_path(model),
+           "-p", weights, "-o", out_dir]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
+    stem = os.path.join(out_dir, name)
+    return stem + ".json", stem + ".pdiparams"
 
 
 def load_cfg(model: str, data: str):
@@ -224,7 +239,7 @@ def main() -> None:
     args = ap.parse_args()
     args.load_start = os.getloadavg()[0]
 
-    from paddlevideo.inference.export import export_paddle, input_shape, load_eval_model
+    from paddlevideo.inference.export import input_shape, load_eval_model
     from paddlevideo.inference.predictor import PredictorOptions
     from paddlevideo.inference.verify import open_verified_predictor
     from paddlevideo.loader.builder import build_dataset
@@ -253,12 +268,13 @@ def main() -> None:
         model = load_eval_model(cfg, weights)
         shape = input_shape(cfg)
         if m not in costs:  # the architecture's costs, on the model's first weights file
-            exported = export_paddle(model, shape, os.path.join(tmp, m, "inference"), cfg["model_name"])
+            model_file, params_file = export_with_the_tool(m, weights, os.path.join(tmp, m, "inference"),
+                                                           cfg["model_name"])
             costs[m] = {"params": trainable_params(model), "gflops": gflops(model, shape),
-                        "bytes": os.path.getsize(exported.model_file) + os.path.getsize(exported.params_file)}
+                        "bytes": os.path.getsize(model_file) + os.path.getsize(params_file)}
             for batch in (1, 16):
                 options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
-                pred, ver = open_verified_predictor(exported.model_file, exported.params_file, options, shape, batch)
+                pred, ver = open_verified_predictor(model_file, params_file, options, shape, batch)
                 predictors[(m, batch)] = (pred, np.random.RandomState(0).randn(batch, *shape).astype("float32"),
                                           ver.options.uses_mkldnn)
         # predictions on the first validation samples, for the committed-weights test
