@@ -211,7 +211,7 @@ def main(argv=None) -> int:
               f"= {verification.diff:.3g} (tolerance {verification.tol:.3g})")
     for note in verification.notes:
         print(f"Note: {note}")
-    names = load_class_names(cfg["INFERENCE"].get("dataset"))
+    names = load_class_names(cfg)
 
     failures: Dict[str, str] = {}
     predicted: List[Tuple[str, Prediction]] = []  # (file, Prediction) of the first pass

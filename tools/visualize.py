@@ -181,7 +181,7 @@ def predict(cfg, path: str, params_file: str, model_file: Optional[str] = None, 
         logits = np.asarray(predictor.run(x))[0]
     probs = _softmax(logits.astype(np.float64))
     top = np.argsort(-probs, kind="stable")[:TOP_K]
-    class_names = load_class_names((cfg.get("INFERENCE") or {}).get("dataset"))
+    class_names = load_class_names(cfg)
 
     def named(c: int) -> str:
         return f"{c}: {class_names[c]}" if class_names and c < len(class_names) else f"class {c}"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -53,16 +53,8 @@ def top_k(logits: np.ndarray, k: int, names: Sequence[str],
             for i, (name, row, label) in enumerate(zip(names, order, labels))]
 
 
-def load_class_names(dataset: Optional[str]) -> Optional[List[str]]:
-    """Class names of ``dataset`` ('ntu60', 'ntu120', 'nw_ucla') from
-    ``paddlevideo/loader/class_names.py``; None when unknown."""
-    if not dataset:
-        return None
-    try:
-        from ..loader.class_names import class_names
-    except ImportError:
-        return None
-    try:
-        return list(class_names(dataset))
-    except (KeyError, ValueError):
-        return None
+def load_class_names(cfg: Mapping[str, Any]) -> Optional[List[str]]:
+    """Class names of a config (``INFERENCE.class_names``, else ``INFERENCE.dataset``'s known
+    names: see ``paddlevideo/loader/class_names.py``); None when it gives none."""
+    from ..loader.class_names import config_class_names
+    return config_class_names(cfg)

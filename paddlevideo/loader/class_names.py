@@ -8,6 +8,9 @@ the dataset's json files label 1-10 in that order; label here = json label - 1.
 """
 from __future__ import annotations
 
+import os
+from typing import Any, List, Mapping, Optional
+
 NTU120_CLASSES = [
     # A001-A060: NTU RGB+D 60
     "drink water", "eat meal/snack", "brushing teeth", "brushing hair", "drop",
@@ -83,3 +86,33 @@ def class_names(dataset: str) -> list[str]:
         raise ValueError(f"unknown dataset {dataset!r}; known: {sorted(_BY_DATASET)} "
                          f"(aliases: {sorted(_ALIASES)})")
     return list(_BY_DATASET[key])
+
+
+def read_class_names_file(path: str) -> List[str]:
+    """Class names from a UTF-8 text file, one per line in label order (blank lines ignored)."""
+    if not os.path.isfile(path):
+        raise ValueError(f"class names file not found: {path}")
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def config_class_names(cfg: Mapping[str, Any]) -> Optional[List[str]]:
+    """The class names of a config, by 0-based label, or None when it gives none.
+
+    ``INFERENCE.class_names`` wins: a list of names, or the path of a text file with one name per
+    line. Otherwise ``INFERENCE.dataset`` names a known dataset (ntu60, ntu120, nwucla). The
+    config check (``get_config``) makes sure a given list or file has ``num_classes`` names.
+    """
+    inference = cfg.get("INFERENCE") or {}
+    given = inference.get("class_names")
+    if isinstance(given, str):
+        return read_class_names_file(given)
+    if given is not None:
+        return [str(name) for name in given]
+    dataset = inference.get("dataset")
+    if not dataset:
+        return None
+    try:
+        return class_names(dataset)
+    except ValueError:
+        return None

@@ -15,16 +15,16 @@ from .train import evaluate, output_dir_of
 
 
 def _class_names(cfg: Dict[str, Any], num_classes: int):
-    """Class names for the confusion matrix from ``INFERENCE.dataset``; None (class ids) if unknown."""
-    from ..loader.class_names import class_names
+    """Class names for the confusion matrix (``INFERENCE.class_names`` or ``INFERENCE.dataset``);
+    None (class ids) when the config gives none."""
+    from ..loader.class_names import config_class_names
 
-    ds = (cfg.get("INFERENCE") or {}).get("dataset")
-    if ds is None:
-        return None
-    try:
-        names = class_names(ds)
-    except ValueError:
-        get_logger("paddlevideo").warning(f"INFERENCE.dataset '{ds}' has no class names; using class ids")
+    names = config_class_names(cfg)
+    if names is None:
+        ds = (cfg.get("INFERENCE") or {}).get("dataset")
+        if ds:
+            get_logger("paddlevideo").warning(f"INFERENCE.dataset '{ds}' has no class names; using class ids "
+                                              "(INFERENCE.class_names gives them)")
         return None
     return list(names[:num_classes]) if len(names) >= num_classes else None
 

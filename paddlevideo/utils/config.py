@@ -205,7 +205,7 @@ _OPTIMIZER_KEYS = {"name": str, "momentum": float, "learning_rate": (float, dict
                    "weight_decay": (float, dict), "use_nesterov": bool, "grad_clip": (float, dict)}
 _INFERENCE_KEYS = {"name": str, "window_size": int, "p_interval": list, "num_channels": int,
                    "vertex_nums": int, "person_nums": int, "dataset": str, "modality": str,
-                   "graph": str}
+                   "graph": str, "class_names": (list, str)}
 
 
 def _check_plain(section: Dict[str, Any], schema: Dict[str, Any], where: str) -> None:
@@ -251,6 +251,29 @@ def _check_pipeline(section: Any, registry: Any, where: str) -> None:
             if kwargs is not None and not isinstance(kwargs, dict):
                 raise ConfigError(f"{loc}.{name}: expected a mapping of options, got {kwargs!r}")
             check_kwargs(registry.get(name), kwargs or {}, f"{loc}.{name}")
+
+
+def _check_class_names(cfg: Dict[str, Any]) -> None:
+    """``INFERENCE.class_names`` (a list, or a file with one name per line) has one name per class."""
+    given = cfg["INFERENCE"].get("class_names")
+    if given is None:
+        return
+    if isinstance(given, str):
+        if not os.path.isfile(given):
+            raise ConfigError(f"INFERENCE.class_names: file not found: {given} (expected a text file with one "
+                              "class name per line, or a list of names)")
+        with open(given, encoding="utf-8") as f:
+            names = [line.strip() for line in f if line.strip()]
+        where = f"INFERENCE.class_names ({given})"
+    else:
+        names = given
+        where = "INFERENCE.class_names"
+        if not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"{where}: expected a list of strings, got {names!r}")
+    num_classes = ((cfg.get("MODEL") or {}).get("head") or {}).get("num_classes")
+    if isinstance(num_classes, int) and len(names) != num_classes:
+        raise ConfigError(f"{where}: {len(names)} names for MODEL.head.num_classes {num_classes}; "
+                          "expected one name per class, in label order")
 
 
 def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
@@ -320,6 +343,7 @@ def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
                          injected=("data_size", "batch_size", "output_dir", "class_names"))
         if "INFERENCE" in cfg:
             _check_plain(cfg["INFERENCE"], _INFERENCE_KEYS, "INFERENCE")
+            _check_class_names(cfg)
         if "DISTILL" in cfg:
             from ..tasks.distill import DistillOptions
             check_kwargs(DistillOptions, cfg["DISTILL"], "DISTILL")

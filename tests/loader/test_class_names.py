@@ -41,3 +41,25 @@ def test_nwucla_json_labels_follow_the_action_codes():
         path = sorted(glob.glob(os.path.join(folder, f"{code}_*.json")))[0]
         with open(path) as f:
             assert json.load(f)["label"] == label, path
+
+
+def test_class_names_from_the_config_list_or_file(tmp_path, capsys):
+    """INFERENCE.class_names (a list, or a file with one name per line) names the classes of a
+    dataset the project does not know: --test writes them into per_class_accuracy.csv; a wrong
+    count or a missing file is a config error naming the key."""
+    from tests.test_main import main_module, tiny_config
+    names_file = tmp_path / "classes.txt"
+    names_file.write_text("wave\n\nclap\njump\n")
+    cfg = tiny_config(str(tmp_path), epochs=1, INFERENCE={"class_names": str(names_file)})
+    assert main_module.main(["-c", cfg]) == 0
+    out = tmp_path / "test"
+    assert main_module.main(["--test", "-c", cfg, "-w", str(tmp_path / "out" / "tiny_latest.pdparams"),
+                             "--output", str(out)]) == 0
+    table = (out / "per_class_accuracy.csv").read_text()
+    assert "wave" in table and "clap" in table and "jump" in table
+    capsys.readouterr()
+
+    assert main_module.main(["--test", "-c", cfg, "-w", "x", "-o", "INFERENCE.class_names=[wave, clap]"]) == 2
+    assert "INFERENCE.class_names: 2 names for MODEL.head.num_classes 3" in capsys.readouterr().err
+    assert main_module.main(["--test", "-c", cfg, "-w", "x", "-o", f"INFERENCE.class_names={tmp_path}/nope.txt"]) == 2
+    assert "INFERENCE.class_names: file not found" in capsys.readouterr().err
