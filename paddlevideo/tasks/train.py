@@ -47,6 +47,7 @@ from ..utils.cpu_math import prefer_mkl_avx2
 from ..utils.dist import get_dist_info
 from ..utils.config import print_config
 from ..utils.logger import get_logger
+from .checks import check_labels, sampling_warnings
 from .distill import Distiller, DistillOptions
 from .sampler import EpochBatchSampler
 
@@ -229,10 +230,18 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
             raise ValueError("--validate needs DATASET.valid (or DATASET.test) in the config")
         valid_set = build_dataset(valid_cfg, pl_cfg.get("valid") or pl_cfg.get("test"))
 
+    num_classes = cfg["MODEL"].get("head", {}).get("num_classes")
+    check_labels(train_set, num_classes, "DATASET.train")
+    if valid_set is not None:
+        check_labels(valid_set, num_classes, "DATASET.valid")
+
     os.makedirs(out_dir, exist_ok=True)
     logger = get_logger("paddlevideo", os.path.join(out_dir, "train.log") if rank == 0 else None)
     if show_config and rank == 0:
         print_config(cfg, log=logger.info)
+    if rank == 0:
+        for warning in sampling_warnings(train_set, pl_cfg.get("train"), "PIPELINE.train"):
+            logger.warning(warning)
     seed_everything(seed + rank)
     paddle.seed(seed)  # identical initial weights on every rank
 
