@@ -133,6 +133,35 @@ def _check_edges(edges: Sequence, num_node: int) -> List[Pair]:
     return checked
 
 
+def tree_root(inward: Sequence[Pair], num_node: int) -> int:
+    """The root of the tree the (child, parent) pairs form; ValueError naming the pair or joints
+    when they form no single tree (a joint with two parents, several roots, a cycle).
+
+    Accepted shapes: one tree over all ``num_node`` joints (``num_node - 1`` pairs). A forest
+    (e.g. two persons in one graph) is not accepted: give each person's joints the same tree.
+    """
+    parents: Dict[int, int] = {}
+    for k, (child, parent) in enumerate(inward):
+        if child in parents:
+            raise ValueError(f"graph_args.edges[{k}] = [{child}, {parent}]: joint {child} already has parent "
+                             f"{parents[child]}; every joint has one parent (are the pairs [parent, child] instead "
+                             "of [child, parent]?)")
+        parents[child] = parent
+    roots = [j for j in range(num_node) if j not in parents]
+    if len(roots) != 1:
+        raise ValueError(f"graph_args.edges: {len(roots)} joints have no parent ({roots[:10]}"
+                         f"{'...' if len(roots) > 10 else ''}); expected one tree: {num_node - 1} [child, parent] "
+                         f"pairs in which every joint but the root is a child once")
+    root = roots[0]
+    for joint in range(num_node):
+        step, node = 0, joint
+        while node != root:
+            node, step = parents[node], step + 1
+            if step > num_node:
+                raise ValueError(f"graph_args.edges: joint {joint} never reaches the root {root} (a cycle)")
+    return root
+
+
 def get_graph(layout: str, labeling_mode: str = "spatial", edges: Optional[Sequence[Pair]] = None,
               num_node: Optional[int] = None, center: Optional[int] = None) -> Graph:
     """Build the graph of a named layout, or of ``edges`` when ``layout == 'custom'``.
@@ -151,7 +180,7 @@ def get_graph(layout: str, labeling_mode: str = "spatial", edges: Optional[Seque
         if isinstance(num_node, bool) or not isinstance(num_node, int) or num_node < 1:
             raise ValueError(f"graph_args.num_node must be a positive integer, got {num_node!r}")
         inward = _check_edges(edges, num_node)
-        default_center = 0
+        default_center = tree_root(inward, num_node)
     elif name in _LAYOUTS:
         if edges is not None or num_node is not None:
             raise ValueError(f"graph_args.edges / graph_args.num_node are only for graph 'custom', not {layout!r}")
@@ -162,4 +191,8 @@ def get_graph(layout: str, labeling_mode: str = "spatial", edges: Optional[Seque
         center = default_center
     elif isinstance(center, bool) or not isinstance(center, int) or not 0 <= center < num_node:
         raise ValueError(f"graph_args.center must be a joint index in [0, {num_node - 1}], got {center!r}")
+    elif center != default_center:
+        raise ValueError(f"graph_args.center {center} is not the root of the bones: joint {default_center} is the one "
+                         "joint without a parent; the centre is that root (bones point towards it). Omit center, "
+                         "or check that the pairs are [child, parent]")
     return Graph(name, num_node, inward, center, labeling_mode)

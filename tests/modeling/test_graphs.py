@@ -1,4 +1,6 @@
 """Skeleton graphs: layouts, the spatial adjacency tensor, custom edges."""
+import re
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,23 @@ def test_unknown_layout_and_mode():
         get_graph("ntu_rgb_d", labeling_mode="uniform")
     with pytest.raises(ValueError, match="center"):
         get_graph("coco17", center=17)
+
+
+@pytest.mark.parametrize("edges, center, message", [
+    ([[0, 1], [2, 1], [3, 2]], None, None),                                  # a tree rooted at 1
+    ([[1, 0], [2, 1], [1, 3]], None, "joint 1 already has parent 0"),        # two parents
+    ([[0, 1], [1, 2], [2, 3]], 0, "graph_args.center 0 is not the root"),    # the chain reversed
+    ([[1, 0], [3, 2]], None, "2 joints have no parent ([0, 2])"),            # two trees
+])
+def test_custom_graphs_must_be_one_tree_rooted_at_the_centre(edges, center, message):
+    if message is None:
+        graph = get_graph("custom", edges=edges, num_node=4, center=center)
+        assert graph.center == 1
+        return
+    with pytest.raises(ValueError, match=re.escape(message)):
+        get_graph("custom", edges=edges, num_node=4, center=center)
+
+
+def test_a_cycle_below_the_root_is_named():
+    with pytest.raises(ValueError, match="never reaches the root 0 \\(a cycle\\)"):
+        get_graph("custom", edges=[[1, 0], [2, 3], [3, 4], [4, 2]], num_node=5)
