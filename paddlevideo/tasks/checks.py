@@ -1,5 +1,6 @@
 """Checks of a dataset against its config, run once before training or testing starts.
 
+- joints: padded (N, C, T, V, M) arrays must have the backbone's V (``num_point``, the graph's joints);
 - labels: every label of the set must be a class of the head (``MODEL.head.num_classes``);
   found before the first batch, with the set's file and the full label range.
 - sampling (warnings, for padded (N, C, T, V, M) arrays such as ``SkeletonDataset``'s):
@@ -10,6 +11,7 @@
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Dict, List, Mapping, Optional
 
 import numpy as np
@@ -19,6 +21,22 @@ from ..loader.pipelines.skeleton import count_valid_frames
 
 MAX_SAMPLES_READ = 256  # valid lengths are estimated on at most this many evenly spaced samples
 PADDING_WARN = 0.5      # warn when over half of the frames a whole-sequence sampler draws are padding
+
+
+def check_joints(dataset, backbone_cfg: Mapping[str, Any], where: str) -> None:
+    """Raise ValueError when a padded dataset's joint count V is not the backbone's ``num_point``."""
+    from ..modeling.registry import BACKBONES
+
+    data = getattr(dataset, "data", None)
+    if not isinstance(data, np.ndarray) or data.ndim != 5:
+        return
+    num_point = backbone_cfg.get("num_point")
+    if num_point is None:
+        default = inspect.signature(BACKBONES.get(backbone_cfg["name"])).parameters.get("num_point")
+        num_point = None if default is None else default.default
+    if isinstance(num_point, int) and data.shape[3] != num_point:
+        raise ValueError(f"{where} ({getattr(dataset, 'file_path', '')}): the data has V={data.shape[3]} joints "
+                         f"(shape {tuple(data.shape)}), but MODEL.backbone.num_point and its graph have {num_point}")
 
 
 def check_labels(dataset, num_classes: Optional[int], where: str) -> None:

@@ -11,7 +11,7 @@ from ..modeling.builder import build_model
 from ..utils import checkpoint
 from ..utils.fileio import atomic_write_text
 from ..utils.logger import get_logger
-from .checks import check_labels, sampling_warnings
+from .checks import check_joints, check_labels, sampling_warnings
 from .train import evaluate, output_dir_of
 
 
@@ -47,6 +47,7 @@ def test_model(cfg: Dict[str, Any], weights: Optional[str], output: Optional[str
     if "test" not in ds_cfg:
         raise ValueError("the config has no DATASET.test section")
     dataset = build_dataset(ds_cfg["test"], pl_cfg.get("test"))
+    check_joints(dataset, cfg["MODEL"]["backbone"], "DATASET.test")
     check_labels(dataset, cfg["MODEL"].get("head", {}).get("num_classes"), "DATASET.test")
     logger = get_logger("paddlevideo", os.path.join(out_dir, "test.log"))  # creates out_dir
     for warning in sampling_warnings(dataset, pl_cfg.get("test"), "PIPELINE.test"):

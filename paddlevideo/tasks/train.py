@@ -47,7 +47,7 @@ from ..utils.cpu_math import prefer_mkl_avx2
 from ..utils.dist import get_dist_info
 from ..utils.config import print_config
 from ..utils.logger import get_logger
-from .checks import check_labels, sampling_warnings
+from .checks import check_joints, check_labels, sampling_warnings
 from .distill import Distiller, DistillOptions
 from .sampler import EpochBatchSampler
 
@@ -231,9 +231,10 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         valid_set = build_dataset(valid_cfg, pl_cfg.get("valid") or pl_cfg.get("test"))
 
     num_classes = cfg["MODEL"].get("head", {}).get("num_classes")
-    check_labels(train_set, num_classes, "DATASET.train")
-    if valid_set is not None:
-        check_labels(valid_set, num_classes, "DATASET.valid")
+    for where, dataset in (("DATASET.train", train_set), ("DATASET.valid", valid_set)):
+        if dataset is not None:
+            check_joints(dataset, cfg["MODEL"]["backbone"], where)
+            check_labels(dataset, num_classes, where)
 
     os.makedirs(out_dir, exist_ok=True)
     logger = get_logger("paddlevideo", os.path.join(out_dir, "train.log") if rank == 0 else None)

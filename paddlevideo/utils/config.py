@@ -189,6 +189,7 @@ _TOP_LEVEL: Dict[str, tuple] = {
     "METRIC": (dict, False),
     "INFERENCE": (dict, False),
     "DISTILL": (dict, False),
+    "GRAPH": (dict, False),
     "model_name": (str, True),
     "epochs": (int, False),
     "log_interval": (int, False),
@@ -276,6 +277,105 @@ def _check_class_names(cfg: Dict[str, Any]) -> None:
                           "expected one name per class, in label order")
 
 
+_GRAPH_KEYS = {"layout": str, "num_node": int, "edges": list, "center": int, "labeling_mode": str,
+               "joint_names": list}
+_GRAPH_ARGS = ("num_node", "edges", "center")
+
+
+def _graph_users(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> List[tuple]:
+    """(key, options mapping, default layout) of the backbone and of every pipeline step that takes a graph."""
+    users = []
+    backbone = cfg["MODEL"]["backbone"]
+    params = _signature_params(backbones.get(backbone["name"]))
+    if "graph" in params:
+        users.append(("MODEL.backbone", backbone, params["graph"].default))
+    for mode, section in (cfg.get("PIPELINE") or {}).items():
+        for part in ("sample", "transform"):
+            for i, step in enumerate((section or {}).get(part) or []):
+                (name, kwargs), = step.items()
+                params = _signature_params(pipelines.get(name))
+                if "graph" in params:
+                    if kwargs is None:
+                        step[name] = kwargs = {}
+                    users.append((f"PIPELINE.{mode}.{part}[{i}].{name}", kwargs, params["graph"].default))
+    return users
+
+
+def _graph_key(layout: Any, args: Optional[Dict[str, Any]]) -> tuple:
+    """What makes two graph declarations the same graph (labeling_mode aside)."""
+    args = args or {}
+    edges = tuple(tuple(e) for e in args.get("edges") or ()) or None
+    return ({"ntu-rgb-d": "ntu_rgb_d"}.get(layout, layout), args.get("num_node"), edges, args.get("center"))
+
+
+def _describe_graph(layout: Any, args: Optional[Dict[str, Any]]) -> str:
+    extra = {k: v for k, v in (args or {}).items() if k in _GRAPH_ARGS}
+    return f"'{layout}'" + (f" with {extra}" if extra else "")
+
+
+def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
+    """One skeleton graph per config, checked once.
+
+    With a ``GRAPH`` section (``layout``, and for ``custom`` ``num_node``, ``edges``, optional
+    ``center``, ``labeling_mode``, ``joint_names``) the backbone, every pipeline step that takes a
+    graph and ``INFERENCE.graph`` get it from there; a part that declares a graph of its own must
+    declare the same one. Without it, the parts' declarations must agree with each other. Either
+    way the graph is built (joint indices in range, one tree rooted at the centre) and its joint
+    count must be the backbone's ``num_point``.
+    """
+    from ..modeling.graphs import get_graph
+
+    users = _graph_users(cfg, backbones, pipelines)
+    section = cfg.get("GRAPH")
+    if section is not None:
+        _check_plain(section, _GRAPH_KEYS, "GRAPH")
+        if "layout" not in section:
+            raise ConfigError("GRAPH: missing 'layout' (ntu_rgb_d, nw_ucla, coco17 or custom)")
+        layout = section["layout"]
+        args = {k: section[k] for k in _GRAPH_ARGS if k in section}
+        for where, options, _ in users:
+            if "graph" in options or "graph_args" in options:
+                if _graph_key(options.get("graph"), options.get("graph_args")) != _graph_key(layout, args):
+                    raise ConfigError(
+                        f"{where}: declares graph {_describe_graph(options.get('graph'), options.get('graph_args'))}"
+                        f" but GRAPH is {_describe_graph(layout, args)}; declare the graph once, in GRAPH")
+            else:
+                options["graph"] = layout
+                options["graph_args"] = dict(args)
+                if "labeling_mode" in section and where == "MODEL.backbone":
+                    options["graph_args"]["labeling_mode"] = section["labeling_mode"]
+        declared = [("GRAPH", layout, args)]
+    else:
+        declared = [(where, options.get("graph", default), options.get("graph_args"))
+                    for where, options, default in users]
+    for where, layout, args in declared[1:]:
+        if _graph_key(layout, args) != _graph_key(declared[0][1], declared[0][2]):
+            raise ConfigError(f"{where}: graph {_describe_graph(layout, args)} differs from {declared[0][0]}'s "
+                              f"{_describe_graph(declared[0][1], declared[0][2])}: bones and adjacency would "
+                              "not match; declare the graph once, in a GRAPH section")
+    if not declared:
+        return
+    where, layout, args = declared[0]
+    try:
+        graph = get_graph(layout, **{k: v for k, v in (args or {}).items() if k in _GRAPH_ARGS})
+    except ValueError as err:
+        raise ConfigError(f"{where}: {err}") from None
+    names = (section or {}).get("joint_names")
+    if names is not None and len(names) != graph.num_node:
+        raise ConfigError(f"GRAPH.joint_names: {len(names)} names for {graph.num_node} joints")
+    num_point = cfg["MODEL"]["backbone"].get("num_point")
+    if isinstance(num_point, int) and num_point != graph.num_node:
+        raise ConfigError(f"MODEL.backbone.num_point: {num_point}, but the graph {_describe_graph(layout, args)} "
+                          f"has {graph.num_node} joints")
+    inference = cfg.get("INFERENCE")
+    if inference is not None:
+        if "graph" in inference and _graph_key(inference["graph"], None)[0] != _graph_key(layout, None)[0]:
+            raise ConfigError(f"INFERENCE.graph: '{inference['graph']}', but the model's graph is '{layout}'")
+        if "vertex_nums" in inference and inference["vertex_nums"] != graph.num_node:
+            raise ConfigError(f"INFERENCE.vertex_nums: {inference['vertex_nums']}, but the graph has "
+                              f"{graph.num_node} joints")
+
+
 def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
     """Raise ConfigError naming ``path`` and the key when ``cfg`` cannot be used."""
     from ..loader.registry import DATASETS, PIPELINES
@@ -321,6 +421,7 @@ def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
             if mode not in ("train", "valid", "test"):
                 raise ConfigError(f"PIPELINE: unknown key '{mode}'; expected train, valid or test")
             _check_pipeline(section, PIPELINES, f"PIPELINE.{mode}")
+        _check_graph(cfg, BACKBONES, PIPELINES)
 
         opt = cfg.get("OPTIMIZER")
         if opt is not None:

@@ -45,3 +45,14 @@ def test_labels_beyond_num_classes_fail_before_training_with_the_range(tmp_path,
     assert "DATASET.train" in err and "train_label.pkl" in err
     assert "labels range 0..2 over 16 samples, but MODEL.head.num_classes is 2" in err
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_data_with_other_joint_count_than_the_graph_fails_before_training(tmp_path, capsys):
+    cfg = tiny_config(str(tmp_path))
+    x = np.load(tmp_path / "train_data.npy")[:, :, :, :20]
+    np.save(tmp_path / "train_data.npy", x)
+    assert main_module.main(["-c", cfg]) == 1
+    err = capsys.readouterr().err
+    assert "DATASET.train" in err and "train_data.npy" in err
+    assert "the data has V=20 joints (shape (16, 3, 20, 20, 2)), but MODEL.backbone.num_point and its graph have 25" in err
+    assert not os.path.exists(tmp_path / "out")
