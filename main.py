@@ -46,8 +46,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     default_cpu_threads()
-    from paddlevideo.utils.quiet import hide_paddle_noise
+    from paddlevideo.utils.quiet import OMP_THREADS_MESSAGE, hide_paddle_noise, python_stderr_without
     hide_paddle_noise()
+    with python_stderr_without(OMP_THREADS_MESSAGE):
+        import paddle  # noqa: F401  (first import: its thread-count notice is noise here)
     from paddlevideo.utils import ConfigError, RegistryError, get_config, get_dist_info
 
     try:
@@ -55,7 +57,6 @@ def main(argv=None) -> int:
     except (ConfigError, RegistryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    import paddle
     from paddlevideo.tasks import test_model, train_model
     from paddlevideo.tasks.train import output_dir_of
 

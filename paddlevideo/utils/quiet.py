@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -25,6 +26,26 @@ def hide_paddle_noise() -> None:
 
 
 PIR_OUT_TENSOR_MESSAGE = "not support input out tensor for now"
+OMP_THREADS_MESSAGE = "The computation speed will not be optimized if you use data parallel"
+
+
+@contextlib.contextmanager
+def python_stderr_without(fragment: str) -> Iterator[None]:
+    """Drop the lines containing ``fragment`` that Python code prints to ``sys.stderr`` inside the block.
+
+    For ``import paddle`` under ``OMP_NUM_THREADS`` > 1 (main.py's default on CPU): Paddle 3.3.1
+    prints ``WARNING: OMP_NUM_THREADS set to 2, not 1. The computation speed will not be
+    optimized if you use data parallel ...``, which says nothing about a single-process run.
+    """
+    captured = io.StringIO()
+    previous, sys.stderr = sys.stderr, captured
+    try:
+        yield
+    finally:
+        sys.stderr = previous
+        kept = [line for line in captured.getvalue().splitlines(keepends=True) if fragment not in line]
+        if kept:
+            sys.stderr.write("".join(kept))
 
 
 @contextlib.contextmanager

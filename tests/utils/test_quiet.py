@@ -57,3 +57,13 @@ def test_export_prints_no_pir_out_tensor_message(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "exported" in result.stdout and (tmp_path / "small.json").is_file()
     assert "not support input out tensor" not in result.stderr
+
+
+def test_main_with_its_default_threads_prints_no_thread_notice(tmp_path):
+    """main.py gives Paddle 2 threads when OMP_NUM_THREADS is unset; Paddle's import-time notice
+    about data parallel then says nothing useful and is dropped (other stderr output stays)."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "main.py", "--test", "-c", CONFIG, "-w", "missing.pdparams"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 1 and "weights not found: missing.pdparams" in result.stderr
+    assert "OMP_NUM_THREADS set to" not in result.stderr
