@@ -495,3 +495,15 @@ def test_pipeline_derived_channels_reach_the_model_shape():
     cfg = get_config(os.path.join(ROOT, "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint.yaml"), show=False)
     samples = InputPreparer(cfg)(os.path.join(data, "a06_s01_e00_v03.json"))
     assert samples[0].data.shape == (9, 52, 20, 1)
+
+
+def test_a_failing_pipeline_step_is_named_and_the_others_go_on(ntu, exported, tmp_path, capsys):
+    """Prediction: a sample the test pipeline cannot take (all zeros: nothing to crop) ends with
+    the step and the reason, the other files are predicted, exit 1; no hang, no traceback."""
+    np.save(tmp_path / "a_good.npy", np.ones((3, 40, 25, 2), np.float32))
+    np.save(tmp_path / "b_zeros.npy", np.zeros((3, 40, 25, 2), np.float32))
+    code, out, err = predict(capsys, "-c", ntu["config"], "-i", str(tmp_path), "--model_file", ntu["model"],
+                             "--enable_mkldnn=False")
+    assert code == 1 and "Current input file: a_good.npy" in out
+    assert ("b_zeros.npy: could not be used: pipeline step 1 (SkeletonCropSample) failed: ValueError: "
+            "SkeletonCropSample: the sample is all zeros") in out
