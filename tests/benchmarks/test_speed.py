@@ -1,11 +1,8 @@
 """benchmarks/speed.py: a tiny end-to-end run (real workers, real predictors, a small input) that
 writes its section into a copy of RESULTS.md, the report's ratios and goals on fixed numbers,
 and the NW-UCLA epoch estimate from a real main.py training log."""
-import argparse
-import os
 import re
 
-import numpy as np
 import pytest
 
 from benchmarks import speed
