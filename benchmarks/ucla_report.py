@@ -182,6 +182,7 @@ def training_stats(history: RunHistory, load_samples: Sequence[LoadSample] = ())
     return {"epochs": history.epochs, "epochs_done": history.epochs_done, "finished": history.finished,
             "best": history.best_valid(), "last": history.last_valid(),
             "train_seconds": history.train_seconds(), "samples_per_s": history.samples_per_s(),
+            "median_samples_per_s": history.median_samples_per_s(),
             "load": (float(np.median(loads)), float(max(loads))) if loads else None}
 
 
@@ -372,7 +373,8 @@ def training_cells(recipe: str, train: Dict[str, object]) -> List[str]:
     last_cell = "-" if last is None else percent(last[1]) + ("" if last[0] == done else f" (epoch {last[0]})")
     return [f"{recipe} ({epochs})", str(best[0]) if best else "-", last_cell,
             hours_minutes(train["train_seconds"]) if train["train_seconds"] else "-",
-            "-" if np.isnan(train["samples_per_s"]) else f"{train['samples_per_s']:.2f}",
+            "-" if np.isnan(train["samples_per_s"]) else
+            f"{train['median_samples_per_s']:.2f} ({train['samples_per_s']:.2f})",
             "-" if load is None else f"{load[0]:.1f} / {load[1]:.1f}"]
 
 
@@ -392,12 +394,14 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
              "latencies are noisy; compare models within a column (they were timed in the same rounds). "
              "From the training log (benchmarks/logs/): best epoch (the first to reach the best validation "
              "Top-1: the row's weights), the last epoch's validation Top-1, training time (the epochs' "
-             "training seconds, validation excluded), samples/s (training samples over those seconds) and "
+             "training seconds, validation excluded; it includes time the run was paused for other jobs), "
+             "samples/s (the median epoch's, and in brackets all training samples over all those seconds) and "
              "the machine's 1-minute load average during training (median / max over the epochs' ends, or "
              "over the samples of a per-minute load log taken during the epochs; other jobs shared the CPU).",
              "",
              "| model | recipe | Top-1 | Top-5 | best epoch | last-epoch Top-1 | params | GFLOPs | exported bytes | "
-             "latency b1 (ms) | latency b16 (ms) | train time (h:mm) | train samples/s | load (median / max) |",
+             "latency b1 (ms) | latency b16 (ms) | train time (h:mm) | train samples/s: median epoch (overall) | "
+             "load (median / max) |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (m, recipe), r in rows.items():
         recipe_cell, best, last, hours, rate, load = training_cells(recipe, r["train"])

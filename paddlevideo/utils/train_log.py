@@ -138,6 +138,15 @@ class RunHistory:
             return float("nan")
         return sum(t.seconds * t.samples_per_s for t in timed) / seconds
 
+    def median_samples_per_s(self) -> float:
+        """Median of the epochs' samples/s: unlike :meth:`samples_per_s`, not pulled down by a few
+        epochs during which the run was paused (SIGSTOP) or shared the CPU (NaN without any)."""
+        rates = sorted(t.samples_per_s for t in self.timing.values() if not math.isnan(t.samples_per_s))
+        if not rates:
+            return float("nan")
+        middle = len(rates) // 2
+        return rates[middle] if len(rates) % 2 else (rates[middle - 1] + rates[middle]) / 2
+
 
 def read_train_log(path: str) -> RunHistory:
     """Parse the iteration, epoch, validation and final lines of a ``train.log``."""

@@ -92,7 +92,7 @@ def test_training_stats_of_a_log_with_loads(tmp_path):
     assert (stats["epochs_done"], stats["finished"], stats["train_seconds"]) == (4, True, 120.0)
     assert stats["samples_per_s"] == 10.0
     assert stats["load"] == (2.5, 4.0)  # median, max of the done lines' loads
-    assert ur.training_cells("full", stats) == ["full (4 epochs)", "2", "60.00%", "0:02", "10.00", "2.5 / 4.0"]
+    assert ur.training_cells("full", stats) == ["full (4 epochs)", "2", "60.00%", "0:02", "10.00 (10.00)", "2.5 / 4.0"]
 
 
 def test_a_log_without_loads_takes_the_load_log_samples_taken_during_its_epochs(tmp_path):
@@ -143,9 +143,10 @@ def test_section_has_a_row_per_weights_file_and_says_not_finished_only_for_model
                              [str(i) for i in range(10)], args)
     lines = text.splitlines()
     assert ("| model | recipe | Top-1 | Top-5 | best epoch | last-epoch Top-1 | params | GFLOPs | exported bytes | "
-            "latency b1 (ms) | latency b16 (ms) | train time (h:mm) | train samples/s | load (median / max) |") in lines
+            "latency b1 (ms) | latency b16 (ms) | train time (h:mm) | train samples/s: median epoch (overall) | "
+            "load (median / max) |") in lines
     assert "| ctrgcn | short (2 epochs) | 80.00% | 99.00% | 2 | 70.00% | 1,000 | 2.000 | 6,000,000 | 60.0 | " \
-           "800.0 | 1:00 | 20.00 | - |" in lines
+           "800.0 | 1:00 | 20.00 (20.00) | - |" in lines
     assert "| ctrgcn_tiny | full | 90.00% | 99.00% | - | - | 200 | 0.250 | 1,500,000 | 15.0 | 100.0 | - | - | - |" \
         in lines
     assert "- ctrgcn full (epoch 3/65): ..." in lines

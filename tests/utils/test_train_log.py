@@ -34,6 +34,7 @@ def test_speed_is_all_samples_over_all_seconds_and_loads_are_read(tmp_path):
     history = read(tmp_path, LOG)
     assert history.train_seconds() == 60.0
     assert history.samples_per_s() == (10 * 30 + 30 * 10 + 20 * 15) / 60  # 15.0, not the mean 18.33
+    assert history.median_samples_per_s() == 15.0  # epochs at 30, 10, 15 samples/s
     assert [t.load for t in history.timing.values()] == [1.5, 2.5, 3.0]
     assert history.timing[2].end == datetime(2026, 12, 7, 10, 0, 42)
 
