@@ -44,6 +44,13 @@ case $recipe in
     *) echo "unknown recipe '$recipe' (full, medium or short)" >&2; exit 2 ;;
 esac
 
+weights=benchmarks/weights/${model}_ucla_joint.pdparams  # the full recipe's weights are the model's weights;
+[[ $recipe == full ]] || weights=benchmarks/weights/${model}_ucla_joint_${recipe}.pdparams  # others keep a suffix
+if [[ -f $weights && ! -f $out/resume.pdckpt && -z ${FORCE:-} ]]; then
+    echo "$model ($recipe) finished before: $weights (FORCE=1 trains it again from the start)"
+    exit 0
+fi
+
 resume=()
 [[ -f $out/resume.pdckpt ]] && resume=(--resume)
 python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" "$@"
@@ -56,9 +63,7 @@ fi
 name=$(python -c "import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))['model_name'])" "$config")
 python main.py --test -c "$config" -w "$out/${name}_best.pdparams" "${overrides[@]}" --output "$out/test"
 mkdir -p benchmarks/weights benchmarks/logs
-# the full recipe's weights are the model's weights; another recipe's keep its name as a suffix
-weights=benchmarks/weights/${model}_ucla_joint.pdparams
-[[ $recipe == full ]] || weights=benchmarks/weights/${model}_ucla_joint_${recipe}.pdparams
 cp "$out/${name}_best.pdparams" "$weights"
 cp "$out/train.log" "benchmarks/logs/${model}_ucla_joint_${recipe}.log"
-echo "done: $model ($recipe) -> $weights"
+rm -f "$out/resume.pdckpt"  # a finished run's resume file leaves the repo; its weights and log stay
+echo "done: $model ($recipe) -> $weights; commit it (and the removal of $out/resume.pdckpt)"

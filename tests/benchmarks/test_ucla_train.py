@@ -1,0 +1,26 @@
+"""benchmarks/ucla_train.sh: a finished run is not trained again (its resume file is gone, its weights stay)."""
+import os
+import subprocess
+
+from tests.conftest import ROOT
+
+SCRIPT = os.path.join(ROOT, "benchmarks", "ucla_train.sh")
+
+
+def test_a_finished_recipe_is_not_trained_again(tmp_path):
+    assert os.path.isfile(os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_tiny_ucla_joint_short.pdparams"))
+    env = dict(os.environ, UCLA_DIR=str(tmp_path), OUT_ROOT=str(tmp_path / "runs"))
+    env.pop("FORCE", None)
+    r = subprocess.run(["bash", SCRIPT, "ctrgcn_tiny", "short"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "ctrgcn_tiny (short) finished before: benchmarks/weights/ctrgcn_tiny_ucla_joint_short.pdparams" in r.stdout
+    assert not (tmp_path / "runs").exists()  # nothing trained, nothing written
+
+
+def test_unknown_recipe_and_missing_data_are_refused(tmp_path):
+    env = dict(os.environ, UCLA_DIR=str(tmp_path / "none"), OUT_ROOT=str(tmp_path / "runs"))
+    r = subprocess.run(["bash", SCRIPT, "ctrgcn_tiny", "full"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "NW-UCLA folder not found" in r.stderr
+    env["UCLA_DIR"] = str(tmp_path)
+    r = subprocess.run(["bash", SCRIPT, "ctrgcn_tiny", "long"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "unknown recipe 'long'" in r.stderr
