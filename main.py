@@ -57,6 +57,11 @@ def main(argv=None) -> int:
     except (ConfigError, RegistryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if not args.test and cfg.get("fast_cpu", True):  # before the process's first matrix product
+        from paddlevideo.utils.cpu_math import prefer_mkl_avx2
+        note = prefer_mkl_avx2()
+        if note:
+            print(f"CPU math: {note}")
     from paddlevideo.tasks import test_model, train_model
     from paddlevideo.tasks.train import output_dir_of
 

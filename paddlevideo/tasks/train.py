@@ -15,8 +15,8 @@ Random numbers: at the start of every epoch Python's, NumPy's and Paddle's gener
 loader workers') are seeded from (seed, epoch) alone, so a resumed run draws the same batches,
 augmentations and dropout masks as an uninterrupted one.
 
-CPU speed: with ``fast_cpu: true`` (the default) MKL uses its AVX2 kernels on AMD CPUs
-(``paddlevideo/utils/cpu_math.py``) and the CTR-GCN layers use their fast operator forms;
+CPU speed: with ``fast_cpu: true`` (the default) the CTR-GCN layers use their fast operator forms
+and main.py lets MKL use its AVX2 kernels on AMD CPUs (``paddlevideo/utils/cpu_math.py``);
 ``fast_cpu: false`` trains with upstream PaddleVideo's formulation and Paddle's default MKL
 kernels (same model, about 3x slower; benchmarks/speed.py measures both).
 
@@ -43,7 +43,7 @@ from ..modeling.backbones.units import use_reference_ops
 from ..modeling.builder import build_model
 from ..solver import build_optimizer
 from ..utils import checkpoint
-from ..utils.cpu_math import prefer_mkl_avx2
+from ..utils.cpu_math import MKL_CPU_TYPE_VAR
 from ..utils.dist import get_dist_info
 from ..utils.config import print_config
 from ..utils.logger import get_logger
@@ -248,10 +248,9 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
 
     use_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
     fast_cpu = cfg.get("fast_cpu", True)
-    if fast_cpu and not use_gpu:
-        setting = prefer_mkl_avx2()  # before the first matrix product of the process
-        if setting:
-            logger.info(f"fast CPU path: {setting}")
+    if not use_gpu:  # set by the entry point (main.py) before Paddle's first matrix product
+        logger.info("CPU math: " + ", ".join(f"{var}={os.environ.get(var, 'unset')}"
+                                             for var in ("OMP_NUM_THREADS", MKL_CPU_TYPE_VAR)))
     if use_amp and not use_gpu:
         logger.warning("--amp needs a GPU; training in float32 on the CPU")
         use_amp = False
