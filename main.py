@@ -35,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "(no value: the config's output folder)")
     p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     p.add_argument("--amp", action="store_true", help="automatic mixed precision (GPU only)")
-    p.add_argument("--amp_level", default="O1", choices=["O1", "O2"])
+    p.add_argument("--amp_level", default="O1", choices=["O1", "O2"], help="mixed-precision level with --amp")
     p.add_argument("--max_iters", type=int, default=None, help="stop each epoch after this many iterations")
     p.add_argument("--max_epochs", type=int, default=None,
                    help="stop after this many epochs in this invocation (continue later with --resume)")

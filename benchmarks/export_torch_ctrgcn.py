@@ -22,7 +22,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repo", required=True, help="checkout of the official CTR-GCN repository")
     p.add_argument("--out", required=True, help="ONNX file to write")
-    p.add_argument("--frames", type=int, default=64)
+    p.add_argument("--frames", type=int, default=64, help="T of the fixed input (default 64)")
     args = p.parse_args(argv)
     if not os.path.isfile(os.path.join(args.repo, "model", "ctrgcn.py")):
         print(f"error: {args.repo} has no model/ctrgcn.py; give the CTR-GCN repository's folder", file=sys.stderr)

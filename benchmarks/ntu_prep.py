@@ -289,14 +289,14 @@ def main() -> None:
                         help="only run prepare_ntu.py (time and memory on big inputs)")
     parser.add_argument("--sources", nargs="+", default=DEFAULT_SOURCES,
                         help="folders of .skeleton files to replicate")
-    parser.add_argument("--num-files", type=int, default=1000)
+    parser.add_argument("--num-files", type=int, default=1000, help="input size: files made from the shared ones (default 1000)")
     parser.add_argument("--dataset", choices=sorted(REFERENCE_OUTPUTS), default="ntu60",
                         help="names to give the files and benchmarks to compare; with ntu120, "
                              "--reference-dir holds CTR-GCN's data/ntu120 scripts")
-    parser.add_argument("--num-workers", type=int, default=os.cpu_count())
+    parser.add_argument("--num-workers", type=int, default=os.cpu_count(), help="our workers (default: the cores)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="reference runs, each between two runs of ours (default 3)")
-    parser.add_argument("--work-dir", default="/tmp/ntu_prep_bench")
+    parser.add_argument("--work-dir", default="/tmp/ntu_prep_bench", help="inputs and outputs of the runs")
     parser.add_argument("--write-results", action="store_true",
                         help="update the NTU section of the results file")
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"),

@@ -61,13 +61,14 @@ UCLA_WEIGHTS = next((w for w in (os.path.join(ROOT, "benchmarks", "weights", f"c
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--torch-ctrgcn", default=None, help="the official CTR-GCN exported to ONNX (see above)")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="intra-op threads (default 2)")
     p.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
     p.add_argument("--reps", type=int, default=8, help="timed runs per round at batch 1 (batch 16: 1)")
-    p.add_argument("--batches", type=int, nargs="+", default=[1, 16])
+    p.add_argument("--batches", type=int, nargs="+", default=[1, 16], help="batch sizes (default 1 16)")
     p.add_argument("--sweep", action="store_true", help="also time other session options (batch 1)")
     p.add_argument("--ucla-weights", default=None, help="CTRGCN_light NW-UCLA weights for the int8 agreement")
-    p.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"))
+    p.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
+                   help="NW-UCLA all_sqe folder (default ../shared)")
     p.add_argument("--work-dir", default=None, help="where to export (default: a temporary folder)")
     p.add_argument("--write-results", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     return p.parse_args(argv)

@@ -162,11 +162,11 @@ def file_sizes(*paths: str) -> Dict[str, int]:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--weights", default=WEIGHTS)
-    ap.add_argument("--data", default=UCLA_DATA)
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--weights", default=WEIGHTS, help="CTRGCN_tiny NW-UCLA weights")
+    ap.add_argument("--data", default=UCLA_DATA, help="NW-UCLA all_sqe folder")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    ap.add_argument("--reps", type=int, default=5, help="timed runs per round")
+    ap.add_argument("--threads", type=int, default=2, help="Paddle Inference threads (default 2)")
     ap.add_argument("--no-write", action="store_true", help="print the section instead of writing RESULTS.md")
     args = ap.parse_args(argv)
 

@@ -388,7 +388,7 @@ def main(argv=None) -> None:
     ap.add_argument("--data", default=UCLA_DATA, help="NW-UCLA all_sqe folder (for the configs' datasets)")
     ap.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds")
     ap.add_argument("--reps", type=int, default=3, help="timed runs per variant, batch size and round")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="Paddle Inference threads (default 2)")
     ap.add_argument("--only", nargs="+", default=None, help="measure these variants only")
     ap.add_argument("--no-write", action="store_true", help="print the section instead of writing RESULTS.md")
     args = ap.parse_args(argv)

@@ -56,9 +56,9 @@ def cpu_name() -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="NW-UCLA all_sqe folder")
-    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--iters", type=int, default=60)
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS, help="models (default all)")
+    p.add_argument("--rounds", type=int, default=3, help="alternating 1/2-thread rounds")
+    p.add_argument("--iters", type=int, default=60, help="training iterations per run")
     p.add_argument("--write-results", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     args = p.parse_args(argv)
     if not os.path.isdir(args.data):

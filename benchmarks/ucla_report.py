@@ -231,9 +231,10 @@ def plot_top1_per_epoch(histories: Dict[Tuple[str, str], RunHistory], path: str)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"))
+    ap.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
+                    help="NW-UCLA all_sqe folder (default ../shared)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per model and batch size")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="Paddle Inference threads (default 2)")
     ap.add_argument("--load-log", action="append", default=[], metavar="FILE",
                     help="load log ('ISO-time load1 load5 load15' per line) giving the load column of training "
                          "logs whose done lines carry no load; repeatable")

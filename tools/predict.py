@@ -72,19 +72,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--params_file", default=None, help="NAME.pdiparams (default: beside --model_file)")
     p.add_argument("--backend", choices=("paddle", "onnxruntime"), default="paddle",
                    help="paddle: Paddle Inference; onnxruntime: NAME.onnx from export_model.py --onnx")
-    p.add_argument("-b", "--batch_size", type=positive_int, default=1)
-    p.add_argument("--top_k", type=positive_int, default=5)
+    p.add_argument("-b", "--batch_size", type=positive_int, default=1, help="samples per predictor run")
+    p.add_argument("--top_k", type=positive_int, default=5, help="classes printed per sample")
     p.add_argument("--use_gpu", type=str2bool, default=None, help="default: True when a GPU is usable")
     p.add_argument("--gpu_mem", type=positive_int, default=8000, help="Paddle Inference GPU memory pool, MB")
     p.add_argument("--enable_mkldnn", type=str2bool, default=True,
                    help="oneDNN on CPU (default True; turned off if it fails verification)")
-    p.add_argument("--cpu_threads", type=positive_int, default=None)
+    p.add_argument("--cpu_threads", type=positive_int, default=None, help="CPU math threads (default: Paddle's)")
     p.add_argument("--ort_spin_wait", type=str2bool, default=False,
                    help="onnxruntime: let idle worker threads busy-wait (default False: faster on a shared CPU)")
-    p.add_argument("--precision", default="fp32", choices=("fp32",))
-    p.add_argument("--ir_optim", type=str2bool, default=True)
+    p.add_argument("--precision", default="fp32", choices=("fp32",), help="fp32 only (int8: an .int8.onnx model)")
+    p.add_argument("--ir_optim", type=str2bool, default=True, help="Paddle Inference graph optimisation")
     p.add_argument("--use_tensorrt", type=str2bool, default=False, help="not supported; False only")
-    p.add_argument("--disable_glog", type=str2bool, default=True)
+    p.add_argument("--disable_glog", type=str2bool, default=True, help="silence Paddle Inference's C++ log")
     p.add_argument("--atol", type=float, default=None, help="verification tolerance on logits (default 1e-4)")
     p.add_argument("--benchmark", "--enable_benchmark", dest="benchmark", type=str2bool, nargs="?",
                    const=True, default=False, help="time preprocess / inference / postprocess")

@@ -174,9 +174,9 @@ def make_synthetic(out_dir: str, num_files: int = 60, seed: int = 0) -> list[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out-dir", required=True)
-    parser.add_argument("--num-files", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out-dir", required=True, help="folder for the .skeleton files")
+    parser.add_argument("--num-files", type=int, default=60, help="files to write (default 60)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     args = parser.parse_args()
     try:
         paths = make_synthetic(args.out_dir, args.num_files, args.seed)
