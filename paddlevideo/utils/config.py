@@ -260,9 +260,8 @@ def _check_class_names(cfg: Dict[str, Any]) -> None:
     if given is None:
         return
     if isinstance(given, str):
-        if not os.path.isfile(given):
-            raise ConfigError(f"INFERENCE.class_names: file not found: {given} (expected a text file with one "
-                              "class name per line, or a list of names)")
+        if not os.path.isfile(given):  # may be written later (a data converter); read where it is used
+            return
         with open(given, encoding="utf-8") as f:
             names = [line.strip() for line in f if line.strip()]
         where = f"INFERENCE.class_names ({given})"
