@@ -289,7 +289,8 @@ def main() -> None:
                         help="only run prepare_ntu.py (time and memory on big inputs)")
     parser.add_argument("--sources", nargs="+", default=DEFAULT_SOURCES,
                         help="folders of .skeleton files to replicate")
-    parser.add_argument("--num-files", type=int, default=1000, help="input size: files made from the shared ones (default 1000)")
+    parser.add_argument("--num-files", type=int, default=1000,
+                        help="input size: files made from the shared ones (default 1000)")
     parser.add_argument("--dataset", choices=sorted(REFERENCE_OUTPUTS), default="ntu60",
                         help="names to give the files and benchmarks to compare; with ntu120, "
                              "--reference-dir holds CTR-GCN's data/ntu120 scripts")

@@ -9,9 +9,9 @@ PyTorch CTR-GCN exported to ONNX, and int8 agreement with fp32 on NW-UCLA; write
    tools/export_model.py --onnx --quantize int8 does, then run through the predictor that
    tools/predict.py --backend onnxruntime uses, at batch 1 and 16 with --threads threads, with
    and without ONNX Runtime's thread spinning (CTRGCN_light also quantized with int8 instead
-   of uint8 weights, "int8 (s8 weights)", not shipped, no spinning only); at batch 1 also the CPU time of one run with one
-   thread (the work done, less sensitive to other jobs than wall time). In the same rounds: each
-   model's .json program through Paddle Inference with oneDNN (predict.py's default backend),
+   of uint8 weights, "int8 (s8 weights)", not shipped, no spinning only); at batch 1 also the CPU
+   time of one run with one thread (the work done, less sensitive to other jobs than wall time).
+   In the same rounds: each model's .json program through Paddle Inference with oneDNN (predict.py's default backend),
    and CTRGCN's .json program converted to ONNX as is ("per-subset graph", the export before
    the subsets were fused). All models and settings
    are timed interleaved (round-robin, --rounds rounds), so a changing machine load hits them
@@ -392,8 +392,8 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
     if sweep:
         lines += ["", "Session options, batch 1, fp32, no spinning (median (min) ms; ratio to ALL (shipped), "
                   "median of per-round ratios). Under this machine's load, differences below about 25% changed "
-                  "sign between runs of this script; BASIC and the parallel executor were slower in every run:", "", "| session | " + " | ".join(
-                      n for n in ("CTRGCN", OFFICIAL) if n in models) + " |",
+                  "sign between runs of this script; BASIC and the parallel executor were slower in every run:", "",
+                  "| session | " + " | ".join(n for n in ("CTRGCN", OFFICIAL) if n in models) + " |",
                   "|---|" + "---:|" * sum(n in models for n in ("CTRGCN", OFFICIAL))]
         labels = list(dict.fromkeys(label for _, label in sweep))
         for label in labels:
@@ -401,7 +401,8 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
             for name in ("CTRGCN", OFFICIAL):
                 if name in models:
                     med, low = summary(sweep[(name, label)])
-                    cells.append(f"{med:.1f} ({low:.1f}) x{ratio(sweep[(name, label)], sweep[(name, 'ALL (shipped)')]):.2f}")
+                    shipped = ratio(sweep[(name, label)], sweep[(name, 'ALL (shipped)')])
+                    cells.append(f"{med:.1f} ({low:.1f}) x{shipped:.2f}")
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "Graphs (operator counts; `Conv` includes fused convolutions, the runtime graph is what ONNX "
               "Runtime runs after its level-ALL optimisations; last column: median process CPU time of opening "
@@ -416,8 +417,8 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
                      f"{rt['ReorderInput'] + rt['ReorderOutput']} | "
                      f"{sum(rt[k] for k in ('Reshape', 'Shape', 'Slice', 'Concat', 'Squeeze', 'Unsqueeze'))} | "
                      f"{m['open_ms']:.0f} |")
-    sizes = [f"{n} {os.path.getsize(m['fp32']) / 2 ** 20:.2f} MB fp32, {os.path.getsize(m['int8']) / 2 ** 20:.2f} MB int8"
-             for n, m in models.items() if m["int8"]]
+    sizes = [f"{n} {os.path.getsize(m['fp32']) / 2 ** 20:.2f} MB fp32, "
+             f"{os.path.getsize(m['int8']) / 2 ** 20:.2f} MB int8" for n, m in models.items() if m["int8"]]
     if sizes:
         lines += ["", "ONNX file sizes: " + "; ".join(sizes) + "."]
     if ucla is None:
@@ -427,7 +428,8 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
         lines += ["", "### Dynamic int8 vs fp32 on NW-UCLA", "",
                   f"CTRGCN_light, `configs/recognition/ctrgcn/ctrgcn_light_ucla_joint.yaml`, view-3 validation "
                   f"({ucla['samples']} samples, batch 1), weights: "
-                  + (weights_text(ucla["weights"]) if trained else "**untrained** (seeded initial weights: agreement on an untrained model says "
+                  + (weights_text(ucla["weights"]) if trained else
+                     "**untrained** (seeded initial weights: agreement on an untrained model says "
                      "little about a trained one)."), "",
                   "| file | bytes | max abs logit diff vs fp32 (max abs fp32 logit) | mean abs diff | "
                   "top-1 agreement with fp32 | top-1 accuracy |", "|---|---:|---:|---:|---:|---:|",
@@ -435,7 +437,8 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
                   f"| int8 .int8.onnx | {ucla['int8_bytes']:,} | {ucla['max_diff']:.3g} ({ucla['max_logit']:.3g}) | "
                   f"{ucla['mean_diff']:.3g} | {ucla['agree']}/{ucla['samples']} "
                   f"({100 * ucla['agree'] / ucla['samples']:.1f}%) | {100 * ucla['acc_int8']:.2f}% |",
-                  "", "int8: ONNX Runtime `quantize_dynamic`, uint8 weights per tensor (Conv and the head), activations "
+                  "", "int8: ONNX Runtime `quantize_dynamic`, uint8 weights per tensor (Conv and the head), "
+                  "activations "
                   "quantized at run time per tensor over the batch (so a sample's int8 logits depend slightly on "
                   "its batch-mates); the aggregation MatMuls stay fp32. `tools/predict.py` verifies an int8 model "
                   "with the stated tolerance max(1e-4, 0.1 x max |reference logit|) and says so."]

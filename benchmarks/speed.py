@@ -218,7 +218,8 @@ def run_worker(kind: str, model: str, args, path: Optional[str] = None) -> dict:
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_TAG)]
     if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"worker {kind} {model} {path or ''} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"worker {kind} {model} {path or ''} failed (exit {proc.returncode}):\n"
+                           f"{proc.stderr[-3000:]}")
     return json.loads(lines[-1][len(RESULT_TAG):])
 
 
@@ -336,7 +337,8 @@ def command_line(args) -> str:
     for name, default in DEFAULTS.items():
         value = getattr(args, name)
         if value != default:
-            parts += [f"--{name.replace('_', '-')}"] + ([str(v) for v in value] if isinstance(value, list) else [str(value)])
+            values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+            parts += [f"--{name.replace('_', '-')}"] + values
     if args.skip:
         parts += ["--skip"] + args.skip
     if args.write_results:
@@ -367,7 +369,8 @@ def report(args, models: List[str], train: Dict, infer: Dict, ucla: Dict, loads:
     shape = input_shape(args.frames)
     lines = [HEADING, ""]
     lines.append(f"Measured {date} on {os.cpu_count()} CPU cores shared with other jobs (background NW-UCLA "
-                 f"trainings; 1-minute load average {' -> '.join(loads)} from start to end), Paddle {paddle_version}, code at {code}. "
+                 f"trainings; 1-minute load average {' -> '.join(loads)} from start to end), "
+                 f"Paddle {paddle_version}, code at {code}. "
                  "Shared cores make absolute figures noisy and inflated; plain and fast were measured alternately "
                  "in the same run, so the ratios are the figures to read.")
     lines.append("")

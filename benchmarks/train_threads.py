@@ -1,6 +1,7 @@
 """Training speed on NW-UCLA with 1 and 2 CPU math threads, side by side: which default main.py uses.
 
-    python benchmarks/train_threads.py --data ../shared/data/NW-UCLA/all_sqe [--rounds 3] [--iters 60] [--write-results]   # reads ../shared
+    python benchmarks/train_threads.py --data ../shared/data/NW-UCLA/all_sqe [--rounds 3] [--iters 60] \\
+        [--write-results]   # reads ../shared
 
 For each model, ``main.py --validate`` with the model's ``*_ucla_joint.yaml`` (its data workers,
 batch 16, the official augmentation) runs ``--iters`` iterations of one epoch with
@@ -71,7 +72,8 @@ def main(argv=None) -> int:
         for r in range(args.rounds):
             for threads in (1, 2):
                 rows[model][threads].append(train_ips(model, threads, args.data, args.iters))
-                print(f"{model} round {r + 1}: {threads} thread(s) {rows[model][threads][-1]:.1f} samples/s", flush=True)
+                speed = rows[model][threads][-1]
+                print(f"{model} round {r + 1}: {threads} thread(s) {speed:.1f} samples/s", flush=True)
     load_end = os.getloadavg()[0]
     lines = [HEADING, "",
              f"`python benchmarks/train_threads.py --data {args.data} --rounds {args.rounds} --iters {args.iters} "

@@ -86,7 +86,8 @@ def read_sequence(path: str, joints: int, channels: int, persons: int, missing: 
 def label_of(name: str, pattern: re.Pattern, classes: Optional[List[str]]) -> int:
     match = pattern.search(name)
     if match is None or "label" not in match.groupdict():
-        raise SequenceError("no label", f"--label-regex {pattern.pattern!r} does not match the name (or has no group 'label')")
+        raise SequenceError("no label", f"--label-regex {pattern.pattern!r} does not match the name "
+                                        "(or has no group 'label')")
     value = match.group("label")
     if value.isdigit():
         return int(value)

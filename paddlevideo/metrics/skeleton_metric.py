@@ -98,12 +98,12 @@ class SkeletonMetric:
         pred = scores.argmax(axis=1)
         result: Dict[str, object] = {"num_samples": int(len(labels)), "num_classes": num_classes}
         if valid.any():
-            s, l, p = scores[valid], labels[valid], pred[valid]
-            if l.max() >= num_classes:
-                raise ValueError(f"label {int(l.max())} is out of range for {num_classes} classes")
-            result["top1"] = topk_accuracy(s, l, 1)
-            result[f"top{self.top_k}"] = topk_accuracy(s, l, self.top_k)
-            cm = confusion_matrix(p, l, num_classes)
+            s, lab, p = scores[valid], labels[valid], pred[valid]
+            if lab.max() >= num_classes:
+                raise ValueError(f"label {int(lab.max())} is out of range for {num_classes} classes")
+            result["top1"] = topk_accuracy(s, lab, 1)
+            result[f"top{self.top_k}"] = topk_accuracy(s, lab, self.top_k)
+            cm = confusion_matrix(p, lab, num_classes)
             per_class = np.diag(cm) / np.maximum(cm.sum(axis=1), 1)
             result["per_class_accuracy"] = per_class.tolist()
             result["class_counts"] = cm.sum(axis=1).tolist()

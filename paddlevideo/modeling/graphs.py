@@ -82,7 +82,8 @@ class Graph:
         self.A = spatial_partition(num_node, self.inward)
 
     def __repr__(self) -> str:
-        return f"Graph(layout={self.layout!r}, num_node={self.num_node}, bones={len(self.inward)}, center={self.center})"
+        return (f"Graph(layout={self.layout!r}, num_node={self.num_node}, bones={len(self.inward)}, "
+                f"center={self.center})")
 
 
 def links_to_matrix(links: Sequence[Pair], num_node: int) -> np.ndarray:
@@ -176,7 +177,8 @@ def get_graph(layout: str, labeling_mode: str = "spatial", edges: Optional[Seque
     name = _ALIASES.get(layout, layout)
     if name == "custom":
         if edges is None or num_node is None:
-            raise ValueError("graph 'custom' needs graph_args.edges (0-based [child, parent] pairs) and graph_args.num_node")
+            raise ValueError("graph 'custom' needs graph_args.edges (0-based [child, parent] pairs) "
+                             "and graph_args.num_node")
         if isinstance(num_node, bool) or not isinstance(num_node, int) or num_node < 1:
             raise ValueError(f"graph_args.num_node must be a positive integer, got {num_node!r}")
         inward = _check_edges(edges, num_node)

@@ -410,7 +410,8 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
             if (epoch + 1) % save_interval == 0 or epoch + 1 == epochs:
                 checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_epoch_{epoch + 1:05d}.pdparams"))
             checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_latest.pdparams"))
-            checkpoint.save({"model": model.state_dict(), "optimizer": checkpoint.portable_optimizer_state(model, optimizer),
+            checkpoint.save({"model": model.state_dict(),
+                             "optimizer": checkpoint.portable_optimizer_state(model, optimizer),
                              "epoch": epoch, "best_top1": best_top1, "best_epoch": best_epoch,
                              "best_model": best_state, "seed": seed},
                             os.path.join(out_dir, RESUME_FILE))

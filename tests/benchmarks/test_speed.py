@@ -40,7 +40,8 @@ def test_tiny_run_writes_a_section_with_measured_numbers(tmp_path, capsys):
     section = text[text.index(speed.HEADING):]
     assert "python benchmarks/speed.py --models CTRGCN_tiny --train-steps 2 --warmup-steps 0 --reps 2 --frames 8 " \
            f"--train-batch 2 --batches 1 2 --skip ucla --write-results --results {results}" in section
-    assert re.search(r"load average \d+\.\d -> \d+\.\d from start to end\), Paddle 3\.\S+, code at commit [0-9a-f]+", section)
+    assert re.search(r"load average \d+\.\d -> \d+\.\d from start to end\), Paddle 3\.\S+, "
+                     r"code at commit [0-9a-f]+", section)
 
     (train,) = table_rows(section, "CTRGCN_tiny")[:1]
     plain_s, fast_s, speedup, plain_ips, fast_ips, plain_cpu, fast_cpu, cpu_ratio = floats(train[1:])
@@ -90,7 +91,8 @@ def test_report_ratios_are_medians_of_per_round_ratios_and_goals_are_judged():
                               "mkl": "default", "threads": "1"}
     train = {"CTRGCN": {"plain": [run([20.0, 22.0, 24.0], 4.0)], "fast": [run([5.0, 6.0, 7.0], 4.0)]}}
     text = speed.report(fake_args(reps=3), ["CTRGCN"], train, infer, {}, ["1.0", "2.0"], "today", "3.3.1", "commit abc")
-    assert text.startswith(speed.HEADING + "\n") and "load average 1.0 -> 2.0 from start to end), Paddle 3.3.1, code at commit abc." in text
+    assert text.startswith(speed.HEADING + "\n")
+    assert "load average 1.0 -> 2.0 from start to end), Paddle 3.3.1, code at commit abc." in text
     rows = table_rows(text, "CTRGCN")
     assert rows[0][1:5] == ["22.00", "6.00", "**3.67x**", "0.73"]
     assert rows[1][-2:] == ["**4.00x**", "2.00x"]  # plain / fast per round: 8, 2, 4

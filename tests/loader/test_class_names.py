@@ -62,5 +62,6 @@ def test_class_names_from_the_config_list_or_file(tmp_path, capsys):
     assert main_module.main(["--test", "-c", cfg, "-w", "x", "-o", "INFERENCE.class_names=[wave, clap]"]) == 2
     assert "INFERENCE.class_names: 2 names for MODEL.head.num_classes 3" in capsys.readouterr().err
     weights = str(tmp_path / "out" / "tiny_latest.pdparams")
-    assert main_module.main(["--test", "-c", cfg, "-w", weights, "-o", f"INFERENCE.class_names={tmp_path}/nope.txt"]) == 1
+    missing = f"INFERENCE.class_names={tmp_path}/nope.txt"
+    assert main_module.main(["--test", "-c", cfg, "-w", weights, "-o", missing]) == 1
     assert f"class names file not found: {tmp_path}/nope.txt" in capsys.readouterr().err

@@ -131,7 +131,8 @@ def test_reads_a_synthetic_folder(tmp_path):
     ({"file_name": "a01_s01_e00_v03", "skeletons": [], "label": 1}, r"shape \[T>=1\]\[20\]\[3\]"),
     ({"file_name": "a01_s01_e00_v03", "skeletons": [[[0, 0]] * 20], "label": 1}, r"shape \[T>=1\]\[20\]\[3\]"),
     ({"file_name": "a01_s01_e00_v03", "skeletons": [[["x", 0, 0]] * 20], "label": 1}, "not a numeric"),
-    ({"file_name": "a01_s01_e00_v03", "skeletons": [[[0, 0, 0]] * 20], "label": 11}, "label must be an integer in 1..10"),
+    ({"file_name": "a01_s01_e00_v03", "skeletons": [[[0, 0, 0]] * 20], "label": 11},
+     "label must be an integer in 1..10"),
     ({"file_name": "a01_s01_e00_v02", "skeletons": [[[0, 0, 0]] * 20], "label": 1}, "does not match"),
     ([1, 2], "expected a JSON object"),
 ])

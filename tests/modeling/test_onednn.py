@@ -56,7 +56,8 @@ def test_exported_backbone_matches_the_dynamic_graph_in_every_mode(backbone, tmp
 
 
 def test_depthwise_temporal_convs_export_correctly_in_every_mode(tmp_path):
-    """CTRGCN_tiny with ``temporal_groups: 0`` (grouped convolutions with 2 groups: tests/tools/test_export_predict.py)."""
+    """CTRGCN_tiny with ``temporal_groups: 0`` (grouped convolutions with 2 groups:
+    tests/tools/test_export_predict.py)."""
     paddle.seed(0)
     model = make_trained_like(recognizer("CTRGCN_tiny", temporal_groups=0), (3, 16, 25, 2))
     check_modes(model, 16, str(tmp_path), "CTRGCN_tiny_depthwise")

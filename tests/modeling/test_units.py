@@ -146,7 +146,8 @@ def test_grouped_temporal_conv_is_a_block_diagonal_dense_conv(groups):
 
 def test_depthwise_multiscale_tcn_groups_its_dilated_branches_only():
     tcn = MultiScaleTCN(16, 16, temporal_groups=0)  # 4 branches of 4 channels
-    shapes = {k: list(v.shape) for k, v in tcn.state_dict().items() if k.endswith("conv.weight") or k.endswith("0.weight")}
+    shapes = {k: list(v.shape) for k, v in tcn.state_dict().items()
+              if k.endswith("conv.weight") or k.endswith("0.weight")}
     assert shapes["branches.0.3.conv.weight"] == shapes["branches.1.3.conv.weight"] == [4, 1, 5, 1]
     assert shapes["branches.0.0.weight"] == shapes["branches.3.0.weight"] == [4, 16, 1, 1]
     with pytest.raises(ValueError, match="temporal_groups = 3 does not divide the 4 channels"):

@@ -54,5 +54,6 @@ def test_data_with_other_joint_count_than_the_graph_fails_before_training(tmp_pa
     assert main_module.main(["-c", cfg]) == 1
     err = capsys.readouterr().err
     assert "DATASET.train" in err and "train_data.npy" in err
-    assert "the data has V=20 joints (shape (16, 3, 20, 20, 2)), but MODEL.backbone.num_point and its graph have 25" in err
+    assert ("the data has V=20 joints (shape (16, 3, 20, 20, 2)), but MODEL.backbone.num_point and its graph "
+            "have 25") in err
     assert not os.path.exists(tmp_path / "out")

@@ -123,7 +123,8 @@ def test_teacher_gets_its_channel_slice_and_no_gradient(tmp_path):
 @pytest.mark.parametrize("change, student_kw, message", [
     ({"teacher_weights": "missing/teacher.pdparams"}, {},
      "DISTILL.teacher_weights: file not found: missing/teacher.pdparams"),
-    ({"teacher_config": "missing/teacher.yaml"}, {}, "DISTILL.teacher_config: config file not found: missing/teacher.yaml"),
+    ({"teacher_config": "missing/teacher.yaml"}, {},
+     "DISTILL.teacher_config: config file not found: missing/teacher.yaml"),
     ({}, {"num_classes": 4}, "the teacher has 3 classes, the student 4"),
     ({}, {"in_channels": 9}, "the teacher takes 3 input channels but DISTILL.teacher_channels gives it 9"),
     ({"teacher_channels": [0, 2]}, {}, "gives it 2"),

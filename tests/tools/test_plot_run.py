@@ -56,7 +56,8 @@ def run_dir(tmp_path_factory):
     with open(tmp / "tiny.yaml", "w") as f:
         yaml.safe_dump(cfg, f)
     assert main_module.main(["--validate", "-c", str(tmp / "tiny.yaml")]) == 0
-    assert main_module.main(["--test", "-c", str(tmp / "tiny.yaml"), "-w", str(tmp / "out" / "tiny_latest.pdparams")]) == 0
+    weights = str(tmp / "out" / "tiny_latest.pdparams")
+    assert main_module.main(["--test", "-c", str(tmp / "tiny.yaml"), "-w", weights]) == 0
     return str(tmp / "out")
 
 

@@ -102,7 +102,8 @@ class UCLADataset(SkeletonSetBase):
         if split not in SPLIT_VIEWS:
             raise ValueError(f"split must be one of {sorted(SPLIT_VIEWS)}, got {split!r}")
         if not os.path.isdir(file_path):
-            raise FileNotFoundError(f"NW-UCLA folder not found: {file_path} (expected the all_sqe folder of json files)")
+            raise FileNotFoundError(f"NW-UCLA folder not found: {file_path} "
+                                    "(expected the all_sqe folder of json files)")
         self.file_path = file_path
         self.split = split
         paths = sorted(glob.glob(os.path.join(file_path, "*.json")))
