@@ -61,7 +61,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from paddlevideo.loader.dataset.ucla import load_ucla_sample  # noqa: E402
 from paddlevideo.loader.keypoints import is_keypoint_json, parse_keypoints  # noqa: E402
 from paddlevideo.loader.ntu_raw import prepare_skeleton_file  # noqa: E402
-from paddlevideo.modeling.graphs import Graph, get_graph  # noqa: E402
+from paddlevideo.graphs import Graph, get_graph  # noqa: E402
 from paddlevideo.utils.fileio import atomic_write  # noqa: E402
 
 LAYOUT_BY_JOINTS = {25: "ntu_rgb_d", 20: "nw_ucla", 17: "coco17"}

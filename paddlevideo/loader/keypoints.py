@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..modeling.graphs import get_graph
+from ..graphs import get_graph
 from .dataset.base import NO_LABEL, SkeletonSetBase
 from .registry import DATASETS
 

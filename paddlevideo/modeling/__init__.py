@@ -4,7 +4,7 @@ Importing this package registers every part in BACKBONES, HEADS and RECOGNIZERS.
 """
 from . import backbones, framework, heads  # noqa: F401  (registration)
 from .builder import build_backbone, build_head, build_model
-from .graphs import Graph, get_graph
+from ..graphs import Graph, get_graph
 from .registry import BACKBONES, HEADS, LOSSES, RECOGNIZERS
 
 __all__ = ["BACKBONES", "HEADS", "LOSSES", "RECOGNIZERS", "Graph", "build_backbone", "build_head",

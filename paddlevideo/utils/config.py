@@ -322,7 +322,7 @@ def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
     way the graph is built (joint indices in range, one tree rooted at the centre) and its joint
     count must be the backbone's ``num_point``.
     """
-    from ..modeling.graphs import get_graph
+    from ..graphs import get_graph
 
     users = _graph_users(cfg, backbones, pipelines)
     section = cfg.get("GRAPH")

@@ -6,7 +6,7 @@ import pytest
 from paddlevideo.modeling.backbones.units import (CTRGC, Conv2D, MultiScaleTCN, SpatialCTRGC, TemporalConv, aggregate,
                                                   pair_difference_map, time_mean, use_fused_subsets,
                                                   use_reference_ops)
-from paddlevideo.modeling.graphs import get_graph
+from paddlevideo.graphs import get_graph
 
 
 def randn(*shape, seed=0):

@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
-from ...modeling.graphs import get_graph
+from ...graphs import get_graph
 from ..registry import PIPELINES
 
 Results = Dict[str, Any]

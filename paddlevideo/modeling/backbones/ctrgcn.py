@@ -17,7 +17,7 @@ from typing import List, Optional, Sequence, Tuple
 import paddle
 import paddle.nn as nn
 
-from ..graphs import get_graph
+from ...graphs import get_graph
 from ..registry import BACKBONES
 from .units import TCN_GCN_unit, TCN_unit, branch_groups, init_bn
 
@@ -69,7 +69,7 @@ class CTRGCN(nn.Layer):
         num_point: joints per person V (must match the graph).
         num_person: persons per sample M.
         base_channel: channels of the first blocks; block widths are multiples of it.
-        graph: layout name for ``paddlevideo.modeling.graphs.get_graph``.
+        graph: layout name for ``paddlevideo.graphs.get_graph``.
         graph_args: extra ``get_graph`` arguments (labeling_mode, edges, num_node, center).
         in_channels: coordinates per joint C (3 for x, y, z; 2 for 2-D keypoints).
         adaptive: learn the adjacency (``PA``) or keep it fixed (buffer ``A``).

@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from paddlevideo.modeling.graphs import LAYOUTS, get_graph
+from paddlevideo.graphs import LAYOUTS, get_graph
 
 # CTR-GCN's NTU bone feeder pairs (1-based), including its (21, 21) self pair for the spine centre.
 CTRGCN_NTU_BONE_FEEDER = [
