@@ -50,7 +50,8 @@ def main(argv=None) -> int:
     hide_paddle_noise()
     with python_stderr_without(OMP_THREADS_MESSAGE):
         import paddle  # noqa: F401  (first import: its thread-count notice is noise here)
-    from paddlevideo.utils import ConfigError, RegistryError, get_config, get_dist_info
+    from paddlevideo.config import ConfigError, get_config
+    from paddlevideo.utils import RegistryError, get_dist_info
 
     try:
         cfg = get_config(args.config, overrides=args.override, show=False)

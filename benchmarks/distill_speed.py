@@ -43,7 +43,7 @@ def measure(steps: int, warmup: int) -> Dict[str, List[float]]:
     from paddlevideo.modeling import build_model
     from paddlevideo.solver import build_optimizer
     from paddlevideo.tasks.distill import Distiller, DistillOptions
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
 
     os.chdir(ROOT)  # the config's teacher paths are relative to the repo root
     cfg = get_config(CONFIG, show=False)

@@ -82,7 +82,7 @@ def export_model(config: str, weights: Optional[str], out_dir: str, quantize: bo
     returns the config, the eval-mode model and the exported files."""
     import paddle
     from paddlevideo.inference.export import export_onnx, export_paddle, input_shape, load_eval_model, quantize_onnx
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
 
     cfg = get_config(config, show=False)
     paddle.seed(0)

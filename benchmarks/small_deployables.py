@@ -132,7 +132,7 @@ import paddle
 from paddle.static import InputSpec
 sys.path.insert(0, {root!r})
 from paddlevideo.inference.export import INPUT_NAME, InferenceNet, input_shape, load_eval_model
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 cfg = get_config({config!r}, show=False)
 net = InferenceNet(load_eval_model(cfg, {weights!r}))
 spec = InputSpec([None, *input_shape(cfg)], "float32", name=INPUT_NAME)
@@ -174,7 +174,7 @@ def main(argv=None) -> None:
     from paddlevideo.inference.export import export_onnx, export_paddle, input_shape, load_eval_model, quantize_onnx
     from paddlevideo.inference.predictor import PredictorOptions, create_predictor
     from paddlevideo.inference.verify import open_verified_predictor
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
 
     cfg = get_config(CONFIG, overrides=[f"DATASET.test.file_path={args.data}"], show=False)
     shape = input_shape(cfg)

@@ -277,7 +277,7 @@ def ucla_epoch(model: str, data: str, iters: int) -> Optional[dict]:
     if config is None:
         return None
     from paddlevideo.loader.builder import build_dataset
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
 
     data_overrides = [f"DATASET.{split}.file_path={data}" for split in ("train", "valid", "test")]
     cfg = get_config(config, overrides=data_overrides, show=False)

@@ -201,7 +201,7 @@ def export_cost(model, shape: Tuple[int, int, int, int], out_dir: str, name: str
 
 
 def load_variant_config(variant: Variant, data: str, root: str = ROOT):
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
     overrides = list(variant.overrides) + [f"DATASET.{split}.file_path={data}" for split in ("train", "valid", "test")]
     return get_config(os.path.join(root, variant.config), overrides=overrides, show=False)
 

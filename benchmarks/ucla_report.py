@@ -84,7 +84,7 @@ def export_with_the_tool(model: str, weights: str, out_dir: str, name: str) -> T
 
 
 def load_cfg(model: str, data: str):
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
     return get_config(config_path(model), overrides=[f"DATASET.test.file_path={data}"], show=False)
 
 

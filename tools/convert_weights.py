@@ -94,7 +94,8 @@ def to_pytorch(args, cfg) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from paddlevideo.utils import ConfigError, RegistryError, get_config
+    from paddlevideo.config import ConfigError, get_config
+    from paddlevideo.utils import RegistryError
 
     try:
         cfg = get_config(args.config, overrides=args.override, show=False)

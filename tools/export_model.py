@@ -58,7 +58,8 @@ def main(argv=None) -> int:
         return 2
     from paddlevideo.utils.quiet import hide_paddle_noise
     hide_paddle_noise()
-    from paddlevideo.utils import ConfigError, RegistryError, get_config
+    from paddlevideo.config import ConfigError, get_config
+    from paddlevideo.utils import RegistryError
 
     try:
         cfg = get_config(args.config, overrides=args.override, show=False)

@@ -166,7 +166,8 @@ def main(argv=None) -> int:
     if args.use_tensorrt:
         print("error: --use_tensorrt=True is not supported by this project", file=sys.stderr)
         return 2
-    from paddlevideo.utils import ConfigError, RegistryError, get_config
+    from paddlevideo.config import ConfigError, get_config
+    from paddlevideo.utils import RegistryError
 
     try:
         cfg = get_config(args.config, overrides=args.override, show=False)

@@ -143,7 +143,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def load_config(config: str, overrides: Sequence[str] = ()):
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
 
     return get_config(config, overrides=list(overrides), show=False)
 

@@ -31,7 +31,7 @@ import paddle.nn.functional as F
 from ..modeling.backbones.units import use_reference_ops
 from ..modeling.builder import build_model
 from ..utils import checkpoint
-from ..utils.config import ConfigError, get_config
+from ..config import ConfigError, get_config
 
 __all__ = ["DistillOptions", "Distiller", "kd_loss"]
 

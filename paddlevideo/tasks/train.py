@@ -45,7 +45,7 @@ from ..solver import build_optimizer
 from ..utils import checkpoint
 from ..utils.cpu_math import MKL_CPU_TYPE_VAR
 from ..utils.dist import get_dist_info
-from ..utils.config import print_config
+from ..config import print_config
 from ..utils.logger import get_logger
 from .checks import check_joints, check_labels, sampling_warnings
 from .distill import Distiller, DistillOptions

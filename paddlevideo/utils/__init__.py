@@ -1,8 +1,10 @@
-"""Utilities: config, registry, logging, checkpoints, distributed info."""
-from .config import AttrDict, ConfigError, get_config, override_config, parse_config, print_config
+"""Utilities below everything else: registry, logging, checkpoints, distributed info, file writes.
+
+Nothing here imports from the rest of the package; the config (``paddlevideo.config``) sits
+above the registries it checks.
+"""
 from .dist import get_dist_info
 from .logger import get_logger
 from .registry import Registry, RegistryError
 
-__all__ = ["AttrDict", "ConfigError", "get_config", "override_config", "parse_config",
-           "print_config", "get_dist_info", "get_logger", "Registry", "RegistryError"]
+__all__ = ["get_dist_info", "get_logger", "Registry", "RegistryError"]

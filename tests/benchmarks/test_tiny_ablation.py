@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks import tiny_ablation as ab
 from paddlevideo.inference.export import load_eval_model
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 
 LOG = """[2026-11-28 10:59:44] INFO: epoch:[  1/6] done: mean loss 2.79105, 28.8 s, 35.02 samples/s
 [2026-11-28 11:00:14] INFO: epoch:[  2/6] done: mean loss 1.38222, 29.7 s, 33.96 samples/s

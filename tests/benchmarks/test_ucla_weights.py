@@ -28,7 +28,8 @@ def test_committed_weights_classify_check_samples(model, recipe):
     data = shared_path("data", "NW-UCLA", "all_sqe")
     from paddlevideo.loader.builder import build_dataset
     from paddlevideo.modeling.builder import build_model
-    from paddlevideo.utils import checkpoint, get_config
+    from paddlevideo.config import get_config
+    from paddlevideo.utils import checkpoint
 
     expected = json.load(open(expected_file))
     cfg = get_config(os.path.join(ROOT, expected["config"]), overrides=[f"DATASET.test.file_path={data}"],

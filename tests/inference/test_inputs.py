@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ROOT
 from paddlevideo.inference import InputError, InputPreparer
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 
 CONFIG = os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_light_ntucs_joint.yaml")  # V=25, M=2
 

@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 from paddlevideo.modeling import build_model
 from paddlevideo.tasks import train as train_module
 from paddlevideo.tasks.distill import Distiller, DistillOptions, kd_loss
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 
 sys.path.insert(0, ROOT)
 import main as main_module  # noqa: E402

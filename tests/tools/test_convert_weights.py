@@ -28,7 +28,7 @@ from conftest import ROOT, load_tool, shared_path
 from paddlevideo.inference import PredictorOptions, create_predictor, export_onnx, export_paddle, load_eval_model
 from paddlevideo.modeling.backbones.units import SpatialCTRGC, pair_difference_map
 from paddlevideo.modeling.official_ctrgcn import ConversionError, to_official, unwrap_state_dict
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 from paddlevideo.utils.torch_checkpoint import CheckpointError, load_torch_checkpoint, save_torch_checkpoint
 
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")

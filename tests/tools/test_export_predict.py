@@ -19,7 +19,7 @@ from paddlevideo.inference import verify
 from paddlevideo.loader.class_names import NTU60_CLASSES
 from paddlevideo.loader.dataset.ucla import UCLADataset, load_ucla_sample
 from paddlevideo.loader.builder import build_pipeline
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
 
@@ -489,7 +489,7 @@ def test_real_ctrgcn_check_and_predictions(tmp_path, capsys):
 def test_pipeline_derived_channels_reach_the_model_shape():
     """CTRGCN_tiny's test pipeline turns 3 coordinates into 9 channels; raw 3-channel inputs are fine."""
     from paddlevideo.inference.inputs import InputPreparer
-    from paddlevideo.utils import get_config
+    from paddlevideo.config import get_config
 
     data = shared_path("data", "NW-UCLA", "all_sqe")
     cfg = get_config(os.path.join(ROOT, "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint.yaml"), show=False)

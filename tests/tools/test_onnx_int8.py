@@ -20,7 +20,7 @@ from paddlevideo.inference import (OutputMismatchError, PredictorOptions, create
                                    open_verified_predictor, reference_path)
 from paddlevideo.inference import verify
 from paddlevideo.inference.export import quantize_onnx
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 
 SHAPE = (3, 52, 20, 1)
 

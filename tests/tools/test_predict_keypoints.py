@@ -10,7 +10,7 @@ from conftest import ROOT, load_tool
 from paddlevideo.inference import InputError, InputPreparer, load_eval_model
 from paddlevideo.loader import build_dataset
 from paddlevideo.loader.keypoints import synthetic_keypoints, write_synthetic_keypoint_set
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
 TINY = ["MODEL.backbone.base_channel=8", "MODEL.backbone.blocks=[[1,1,true],[4,2,false]]", "MODEL.head.in_channels=8",

@@ -12,7 +12,7 @@ from PIL import Image
 from conftest import shared_path, load_tool
 from paddlevideo.inference import InputPreparer, load_eval_model
 from paddlevideo.loader.keypoints import synthetic_keypoints
-from paddlevideo.utils import get_config
+from paddlevideo.config import get_config
 
 
 

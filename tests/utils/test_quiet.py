@@ -45,7 +45,7 @@ def test_export_prints_no_pir_out_tensor_message(tmp_path):
     the export still prints its files and the C++ stderr around it is kept."""
     code = ("import paddle, sys\n"
             f"sys.path.insert(0, {ROOT!r})\n"
-            "from paddlevideo.utils import get_config\n"
+            "from paddlevideo.config import get_config\n"
             "from paddlevideo.inference import load_eval_model\n"
             "from paddlevideo.inference.export import export_paddle\n"
             f"cfg = get_config({os.path.join(ROOT, CONFIG)!r}, overrides=['MODEL.backbone.base_channel=8', "

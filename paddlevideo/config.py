@@ -322,7 +322,7 @@ def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
     way the graph is built (joint indices in range, one tree rooted at the centre) and its joint
     count must be the backbone's ``num_point``.
     """
-    from ..graphs import get_graph
+    from .graphs import get_graph
 
     users = _graph_users(cfg, backbones, pipelines)
     section = cfg.get("GRAPH")
@@ -377,10 +377,10 @@ def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
 
 def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
     """Raise ConfigError naming ``path`` and the key when ``cfg`` cannot be used."""
-    from ..loader.registry import DATASETS, PIPELINES
-    from ..metrics.registry import METRICS
-    from ..modeling.registry import BACKBONES, HEADS, RECOGNIZERS
-    from ..solver.registry import LRS
+    from .loader.registry import DATASETS, PIPELINES
+    from .metrics.registry import METRICS
+    from .modeling.registry import BACKBONES, HEADS, RECOGNIZERS
+    from .solver.registry import LRS
     import paddlevideo.loader  # noqa: F401  (registers datasets and pipelines)
     import paddlevideo.metrics  # noqa: F401
     import paddlevideo.modeling  # noqa: F401
@@ -445,7 +445,7 @@ def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
             _check_plain(cfg["INFERENCE"], _INFERENCE_KEYS, "INFERENCE")
             _check_class_names(cfg)
         if "DISTILL" in cfg:
-            from ..tasks.distill import DistillOptions
+            from .tasks.distill import DistillOptions
             check_kwargs(DistillOptions, cfg["DISTILL"], "DISTILL")
             try:
                 DistillOptions(**cfg["DISTILL"])
@@ -473,6 +473,6 @@ def get_config(fname: str, overrides: Optional[List[str]] = None, show: bool = T
         raise ConfigError(f"{fname}: {e}") from None
     validate_config(cfg, fname)
     if show:
-        from .logger import get_logger
+        from .utils.logger import get_logger
         print_config(cfg, log=get_logger("paddlevideo").info)
     return cfg

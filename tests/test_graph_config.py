@@ -2,7 +2,7 @@
 import pytest
 import yaml
 
-from paddlevideo.utils import ConfigError, get_config
+from paddlevideo.config import ConfigError, get_config
 from tests.test_main import main_module, tiny_config
 
 CHAIN = [[j, j - 1] for j in range(1, 25)]  # 25 joints in a chain rooted at joint 0

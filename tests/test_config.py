@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from paddlevideo.utils import ConfigError, get_config
+from paddlevideo.config import ConfigError, get_config
 from tests.conftest import ROOT
 
 LIGHT = os.path.join(ROOT, "configs/recognition/ctrgcn/ctrgcn_light_ntucs_joint.yaml")
