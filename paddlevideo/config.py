@@ -262,8 +262,8 @@ def _check_class_names(cfg: Dict[str, Any]) -> None:
     if isinstance(given, str):
         if not os.path.isfile(given):  # may be written later (a data converter); read where it is used
             return
-        with open(given, encoding="utf-8") as f:
-            names = [line.strip() for line in f if line.strip()]
+        from .loader.class_names import read_class_names_file
+        names = read_class_names_file(given)
         where = f"INFERENCE.class_names ({given})"
     else:
         names = given

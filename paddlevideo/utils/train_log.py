@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Dict, List, Optional, Tuple
@@ -141,11 +142,8 @@ class RunHistory:
     def median_samples_per_s(self) -> float:
         """Median of the epochs' samples/s: unlike :meth:`samples_per_s`, not pulled down by a few
         epochs during which the run was paused (SIGSTOP) or shared the CPU (NaN without any)."""
-        rates = sorted(t.samples_per_s for t in self.timing.values() if not math.isnan(t.samples_per_s))
-        if not rates:
-            return float("nan")
-        middle = len(rates) // 2
-        return rates[middle] if len(rates) % 2 else (rates[middle - 1] + rates[middle]) / 2
+        rates = [t.samples_per_s for t in self.timing.values() if not math.isnan(t.samples_per_s)]
+        return float(statistics.median(rates)) if rates else float("nan")
 
 
 def read_train_log(path: str) -> RunHistory:
