@@ -133,9 +133,7 @@ def paddle2onnx_counts(model_file: str, params_file: str, out: str) -> collectio
 def raw_paddle2onnx_counts(model, shape: Tuple[int, ...], out_dir: str) -> collections.Counter:
     """``paddle2onnx_counts`` of the program ``export_onnx`` converts (subsets fused)."""
     from paddlevideo.inference.export import export_paddle
-    from paddlevideo.modeling.backbones.units import use_fused_subsets
-    with use_fused_subsets(model):
-        program = export_paddle(model, shape, out_dir, "fused")
+    program = export_paddle(model, shape, out_dir, "fused", fuse_subsets=True)
     return paddle2onnx_counts(program.model_file, program.params_file, os.path.join(out_dir, "raw.onnx"))
 
 
@@ -360,7 +358,7 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
              "(min) ms. Our models: NTU-60 configs, input (N, C, 64, 25, 2), seeded initial weights."]
     lines.append(f"Rows \"{PADDLE}\": the exported .json program through `tools/predict.py`'s default backend "
                  f"(Paddle Inference, oneDNN on, same threads). Row \"{PER_SUBSET}\": that .json program converted "
-                 "to ONNX as is (one CTR-GC per adjacency subset, the ONNX export before `use_fused_subsets`).")
+                 "to ONNX as is (one CTR-GC per adjacency subset, the ONNX export without fused subsets).")
     if official:
         lines.append("Official: the CTR-GCN repository's model (PyTorch, NTU-60) exported with torch.onnx.export "
                      "(opset 13, dynamic batch); ratio = ours / official, median of per-round ratios.")

@@ -8,7 +8,7 @@ loss, backward, Nesterov momentum with L2, clear) repeated on one batch from the
 weights, each (model, path) in its own process (MKL reads its CPU setting once per process),
 plain and fast alternating:
 
-- plain: upstream PaddleVideo's operator formulation (``use_reference_ops``) and Paddle's
+- plain: upstream PaddleVideo's operator formulation (``benchmarks/upstream_ops.py``) and Paddle's
   default MKL kernels: what ``fast_cpu: false`` in a config trains with;
 - fast: the default formulation and MKL's AVX2 kernels on AMD CPUs (``fast_cpu: true``).
 
@@ -31,6 +31,7 @@ pass; epoch = iterations per epoch x batch_cost + that pass.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import json
 import os
@@ -128,12 +129,14 @@ def train_worker(model_name: str, path: str, warmup: int, steps: int, frames: in
 
     mkl = prefer_mkl_avx2() if path == "fast" else None  # before the first matrix product
     import paddle
-    from paddlevideo.modeling.backbones.units import use_reference_ops
+
+    from benchmarks.upstream_ops import upstream_ops
 
     paddle.seed(0)
     model = build_recognizer(model_name)
+    forms = contextlib.ExitStack()  # this worker process's model keeps its formulation to the end
     if path == "plain":
-        use_reference_ops(model)
+        forms.enter_context(upstream_ops(model))
     opt = paddle.optimizer.Momentum(learning_rate=0.01, momentum=0.9, use_nesterov=True,
                                     parameters=model.parameters(), weight_decay=paddle.regularizer.L2Decay(1e-4))
     rng = np.random.RandomState(0)
@@ -165,7 +168,7 @@ def infer_worker(model_name: str, threads: int, reps: int, frames: int, batches:
     |logit difference| from the dynamic graph."""
     import paddle
     from paddlevideo.inference import PredictorOptions, create_predictor, export_paddle
-    from paddlevideo.modeling.backbones.units import use_reference_ops
+    from benchmarks.upstream_ops import upstream_ops
     from paddlevideo.modeling.trained_like import make_trained_like
 
     paddle.seed(0)
@@ -177,8 +180,8 @@ def infer_worker(model_name: str, threads: int, reps: int, frames: int, batches:
     predictors = {}
     with tempfile.TemporaryDirectory() as tmp:
         for formulation in ("upstream", "ours"):
-            use_reference_ops(model, formulation == "upstream")
-            exported = export_paddle(model, input_shape(frames), os.path.join(tmp, formulation), model_name)
+            with upstream_ops(model) if formulation == "upstream" else contextlib.nullcontext():
+                exported = export_paddle(model, input_shape(frames), os.path.join(tmp, formulation), model_name)
             for f, onednn in PREDICTORS:
                 if f == formulation:
                     predictors[predictor_key(f, onednn)] = create_predictor(

@@ -95,11 +95,12 @@ def trainable_params(model) -> int:
 
 def gflops(model, shape) -> float:
     """GFLOPs (2 x multiply-adds) of one sample of ``shape``, counted on the upstream CTR-GCN
-    formulation (``use_reference_ops``: every layer called as a layer): convolutions, the
+    formulation (``benchmarks/upstream_ops.py``: every layer called as a layer): convolutions, the
     classifier, and each CTR-GC's graph aggregation (C_out x T x V x V multiply-adds)."""
     import paddle
     import paddle.nn as nn
-    from paddlevideo.modeling.backbones.units import CTRGC, use_reference_ops
+    from benchmarks.upstream_ops import upstream_ops
+    from paddlevideo.modeling.backbones.units import CTRGC
     total = [0]
 
     def hook(layer, inputs, out):
@@ -112,12 +113,10 @@ def gflops(model, shape) -> float:
             total[0] += 2 * int(np.prod(out.shape)) * out.shape[-1]  # (N, C_out, T, V) outputs, V terms each
 
     handles = [layer.register_forward_post_hook(hook) for layer in model.sublayers()]
-    use_reference_ops(model, True)
     try:
-        with paddle.no_grad():
+        with paddle.no_grad(), upstream_ops(model):
             model([paddle.zeros([1, *shape])], mode="infer")
     finally:
-        use_reference_ops(model, False)
         for h in handles:
             h.remove()
     return total[0] / 1e9

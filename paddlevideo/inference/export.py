@@ -9,7 +9,7 @@ Files written to the output folder, for a save name ``S`` (default: the config's
 - ``S.check.npz``: the dynamic graph's logits for a fixed random input (see
   ``paddlevideo/inference/verify.py``); predictors compare against it before serving.
 - ``S.onnx`` (``export_onnx``): the model traced once more with CTR-GC's adjacency subsets
-  computed side by side (``use_fused_subsets``; same weights, same outputs), converted by
+  computed side by side (``export_forms(fuse_subsets=True)``; same weights, same outputs), converted by
   paddle2onnx, then cleaned by ONNX Runtime's basic (hardware-independent) graph
   optimisations: constants folded, BatchNorm folded into the preceding convolutions,
   identities and unused initialisers dropped. It holds standard ONNX operators only, so
@@ -29,11 +29,11 @@ from typing import Any, List, Mapping, Optional, Tuple
 import paddle
 from paddle.static import InputSpec
 
-from ..modeling.backbones.units import use_fused_subsets
 from ..modeling.builder import build_model
 from ..utils import checkpoint
 from ..utils.fileio import atomic_write
 from ..utils.quiet import PIR_OUT_TENSOR_MESSAGE, native_stderr_without
+from .export_forms import export_forms
 from .predictor import INT8_SUFFIX, PRECISION_KEY, model_stem
 from .verify import make_reference, reference_path, save_reference
 
@@ -99,9 +99,10 @@ class InferenceNet(paddle.nn.Layer):
 
 
 def _save_static(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_dir: str, save_name: str,
-                 with_reference: bool = True) -> Tuple[str, str]:
-    """``paddle.jit.save`` ``model`` (input (N, *shape)) to ``out_dir/save_name.json/.pdiparams``
-    (and the reference check file); returns the two model paths.
+                 with_reference: bool = True, fuse_subsets: bool = False) -> Tuple[str, str]:
+    """``paddle.jit.save`` ``model`` (input (N, *shape)), traced in its export forms
+    (``paddlevideo/inference/export_forms.py``), to ``out_dir/save_name.json/.pdiparams`` (and
+    the reference check file: the dynamic graph's logits); returns the two model paths.
 
     The files are written to a temporary folder first and moved in place, so an interrupted
     export never leaves a half-written model behind.
@@ -112,8 +113,8 @@ def _save_static(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_d
     tmp = tempfile.mkdtemp(prefix=".export_", dir=out_dir)
     try:
         reference = make_reference(model, shape) if with_reference else None
-        with native_stderr_without(PIR_OUT_TENSOR_MESSAGE):  # noise: see paddlevideo/utils/quiet.py
-            paddle.jit.save(static, os.path.join(tmp, save_name))
+        with export_forms(model, fuse_subsets), native_stderr_without(PIR_OUT_TENSOR_MESSAGE):
+            paddle.jit.save(static, os.path.join(tmp, save_name))  # (the stderr noise: paddlevideo/utils/quiet.py)
         if reference is not None:
             save_reference(reference, reference_path(os.path.join(tmp, save_name + ".json")))
         for name in os.listdir(tmp):
@@ -128,10 +129,10 @@ def _save_static(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_d
 
 
 def export_paddle(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], out_dir: str,
-                  save_name: str) -> ExportedModel:
+                  save_name: str, fuse_subsets: bool = False) -> ExportedModel:
     """``paddle.jit.save`` ``model`` (eval mode, input (N, *shape)) to ``out_dir/save_name.*``,
-    with the reference check file."""
-    model_file, params_file = _save_static(model, shape, out_dir, save_name)
+    with the reference check file (``fuse_subsets``: the ONNX route's program, see ``export_onnx``)."""
+    model_file, params_file = _save_static(model, shape, out_dir, save_name, fuse_subsets=fuse_subsets)
     return ExportedModel(model_file, params_file, reference_path(model_file))
 
 
@@ -151,16 +152,15 @@ def export_onnx(model: paddle.nn.Layer, shape: Tuple[int, int, int, int], onnx_f
     """Export ``model`` (eval mode, input (N, *shape)) to ONNX; returns ``onnx_file``.
 
     The model is traced for ONNX with each spatial module's subsets computed at once
-    (``use_fused_subsets``: less than half the operators, same outputs; slower under Paddle
-    Inference's oneDNN, so the .json program keeps the per-subset form), saved to a temporary
-    folder and converted by ``convert_to_onnx``.
+    (``export_forms(fuse_subsets=True)``: less than half the operators, same outputs; slower
+    under Paddle Inference's oneDNN, so the .json program keeps the per-subset form), saved to
+    a temporary folder and converted by ``convert_to_onnx``.
     """
     out_dir = os.path.dirname(os.path.abspath(onnx_file))
     os.makedirs(out_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".onnx_", dir=out_dir)
     try:
-        with use_fused_subsets(model):
-            model_file, params_file = _save_static(model, shape, tmp, "model", with_reference=False)
+        model_file, params_file = _save_static(model, shape, tmp, "model", with_reference=False, fuse_subsets=True)
         return convert_to_onnx(model_file, params_file, onnx_file, opset)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

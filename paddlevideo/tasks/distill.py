@@ -28,7 +28,6 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
-from ..modeling.backbones.units import use_reference_ops
 from ..modeling.builder import build_model
 from ..utils import checkpoint
 from ..config import ConfigError, get_config
@@ -80,12 +79,11 @@ class Distiller:
         student: the student recognizer (RecognizerGCN); the teacher must fit its classes,
             joints and persons, and its input channel count must equal the width of
             ``teacher_channels`` (the student's input channels by default).
-        fast_cpu: the training's operator forms (``False``: upstream formulation).
     Raises:
         FileNotFoundError / ConfigError / ValueError naming the DISTILL key and the file.
     """
 
-    def __init__(self, options: DistillOptions, student: nn.Layer, fast_cpu: bool = True):
+    def __init__(self, options: DistillOptions, student: nn.Layer):
         self.temperature = float(options.temperature)
         self.weight = float(options.weight)
         if not os.path.isfile(options.teacher_weights):
@@ -100,8 +98,6 @@ class Distiller:
         self.teacher = build_model(teacher_cfg["MODEL"])
         paddle.set_rng_state(rng_state)
         checkpoint.load_weights(self.teacher, options.teacher_weights, strict=True)
-        if not fast_cpu:
-            use_reference_ops(self.teacher)
         self.teacher.eval()
         for p in self.teacher.parameters():
             p.stop_gradient = True

@@ -15,10 +15,8 @@ Random numbers: at the start of every epoch Python's, NumPy's and Paddle's gener
 loader workers') are seeded from (seed, epoch) alone, so a resumed run draws the same batches,
 augmentations and dropout masks as an uninterrupted one.
 
-CPU speed: with ``fast_cpu: true`` (the default) the CTR-GCN layers use their fast operator forms
-and main.py lets MKL use its AVX2 kernels on AMD CPUs (``paddlevideo/utils/cpu_math.py``);
-``fast_cpu: false`` trains with upstream PaddleVideo's formulation and Paddle's default MKL
-kernels (same model, about 3x slower; benchmarks/speed.py measures both).
+CPU speed: with ``fast_cpu: true`` (the default) main.py lets MKL use its AVX2 kernels on AMD
+CPUs (``paddlevideo/utils/cpu_math.py``); ``fast_cpu: false`` keeps Paddle's default MKL kernels.
 
 A config's ``DISTILL`` section adds a frozen teacher's soft targets to the loss
 (``paddlevideo/tasks/distill.py``); the log then shows its ``loss_ce`` and ``loss_kd`` parts.
@@ -39,7 +37,6 @@ from tqdm import tqdm
 from ..loader.builder import build_dataset
 from ..loader.dataset.base import SampleError
 from ..metrics import SkeletonMetric
-from ..modeling.backbones.units import use_reference_ops
 from ..modeling.builder import build_model
 from ..solver import build_optimizer
 from ..utils import checkpoint
@@ -247,7 +244,6 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
     paddle.seed(seed)  # identical initial weights on every rank
 
     use_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
-    fast_cpu = cfg.get("fast_cpu", True)
     if not use_gpu:  # set by the entry point (main.py) before Paddle's first matrix product
         logger.info("CPU math: " + ", ".join(f"{var}={os.environ.get(var, 'unset')}"
                                              for var in ("OMP_NUM_THREADS", MKL_CPU_TYPE_VAR)))
@@ -265,15 +261,12 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         iters_per_epoch = min(iters_per_epoch, max_iters)
 
     model = build_model(cfg["MODEL"])
-    if not fast_cpu:
-        use_reference_ops(model)
-        logger.info("fast_cpu: false: upstream operator formulation, default MKL kernels")
     if weights:
         checkpoint.load_weights(model, weights, strict=False)
         logger.info(f"initialised from {weights}")
     distiller = None
     if "DISTILL" in cfg:  # the teacher: built after the student, outside it and its optimizer
-        distiller = Distiller(DistillOptions(**cfg["DISTILL"]), model, fast_cpu)
+        distiller = Distiller(DistillOptions(**cfg["DISTILL"]), model)
         logger.info(f"distilling from {cfg['DISTILL']['teacher_weights']} (T {distiller.temperature}, "
                     f"weight {distiller.weight}, teacher channels {list(distiller.channels)})")
     optimizer, lr = build_optimizer(cfg.get("OPTIMIZER", {}), model.parameters(), iters_per_epoch)

@@ -1,5 +1,5 @@
 """paddlevideo/inference/export.py: export_onnx traces the model with CTR-GC's subsets fused
-(units.use_fused_subsets) and the ONNX model computes the dynamic graph's logits."""
+(inference/export_forms.py) and the ONNX model computes the dynamic graph's logits."""
 import os
 
 import numpy as np
@@ -8,6 +8,7 @@ import pytest
 
 from paddlevideo.inference.export import export_onnx
 from paddlevideo.modeling import build_model
+from paddlevideo.inference.export_forms import rewritten_layers
 from paddlevideo.modeling.backbones.units import SpatialCTRGC
 from paddlevideo.modeling.trained_like import make_trained_like
 
@@ -41,7 +42,7 @@ def test_onnx_export_matches_the_dynamic_graph(backbone, in_channels, base_chann
     spatial = sum(isinstance(m, SpatialCTRGC) for m in model.sublayers())
     nodes = [n.op_type for n in onnx.load(onnx_file).graph.node]
     assert nodes.count("Tanh") == spatial  # one relation per spatial module: subsets fused
-    assert not any(m.fuse_subsets for m in model.sublayers() if isinstance(m, SpatialCTRGC))
+    assert rewritten_layers(model) == []  # the model computes in its own forms again
 
     session = ort.InferenceSession(onnx_file, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name

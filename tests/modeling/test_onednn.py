@@ -6,7 +6,7 @@ logit error about 3 on CTRGCN); paddlevideo/modeling/backbones/units.py computes
 oneDNN gets right. Each registered backbone is exported and run with oneDNN on and off, 1 and
 2 threads, batch 1 and 16, against the dynamic graph (max |logit difference| <= 1e-4), at T=16
 (fast) and, once per backbone, at the NTU shape T=64.
-With the upstream formulation (``use_reference_ops``) the oneDNN path of every backbone here
+With the upstream formulation (benchmarks/upstream_ops.py) the oneDNN path of every backbone here
 misses by 0.9-2.7 at T=16, so these tests catch the fault coming back.
 """
 import numpy as np

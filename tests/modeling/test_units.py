@@ -1,12 +1,15 @@
-"""Building blocks of paddlevideo/modeling/backbones/units.py: each fast form equals the plain one."""
+"""Building blocks of paddlevideo/modeling/backbones/units.py: each layer computes what upstream's
+formulation (the oracle, benchmarks/upstream_ops.py) computes, and the exporter's forms
+(paddlevideo/inference/export_forms.py) compute it too."""
 import numpy as np
 import paddle
 import pytest
 
-from paddlevideo.modeling.backbones.units import (CTRGC, Conv2D, MultiScaleTCN, SpatialCTRGC, TemporalConv, aggregate,
-                                                  pair_difference_map, time_mean, use_fused_subsets,
-                                                  use_reference_ops)
+from benchmarks.upstream_ops import upstream_ops
 from paddlevideo.graphs import get_graph
+from paddlevideo.inference.export_forms import export_forms, rewritten_layers
+from paddlevideo.modeling.backbones.units import (CTRGC, Conv2D, MultiScaleTCN, SpatialCTRGC, TemporalConv, aggregate,
+                                                  pair_difference_map, time_mean)
 
 
 def randn(*shape, seed=0):
@@ -66,10 +69,35 @@ def test_spatial_module_fast_and_reference_forms_agree(adaptive):
     x = randn(2, 16, 11, 25, seed=6)
     with paddle.no_grad():
         fast = module(x).numpy()
-        use_reference_ops(module)
-        reference = module(x).numpy()
+        with upstream_ops(module):
+            reference = module(x).numpy()
+        again = module(x).numpy()
     assert np.abs(fast).max() > 0.1
     np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-5)
+    assert not np.array_equal(fast, reference)  # two formulations (rounding differs), not one run twice
+    np.testing.assert_array_equal(again, fast)  # restored on leaving the with
+
+
+@pytest.mark.parametrize("adaptive", [True, False])
+def test_refined_topologies_are_upstreams_formula(adaptive):
+    """SpatialCTRGC.refined_topologies (what tools/visualize.py plots) equals
+    alpha * conv4(tanh(mean_t conv1(x)[u] - mean_t conv2(x)[v])) + A per subset, and the module's
+    output is built from exactly those topologies."""
+    module = spatial_module(adaptive)
+    x = randn(2, 16, 11, 25, seed=8)
+    with paddle.no_grad():
+        got = module.refined_topologies(x)  # (N, S, C_out, V, V)
+        assert list(got.shape) == [2, 3, 24, 25, 25]
+        A = module.PA if adaptive else module.A
+        total = None
+        for i, ctrgc in enumerate(module.convs):
+            receiver, sender = ctrgc.conv1(x).mean(axis=2), ctrgc.conv2(x).mean(axis=2)  # (N, R, V)
+            want = ctrgc.conv4(paddle.tanh(receiver.unsqueeze(-1) - sender.unsqueeze(-2))) * module.alpha + A[i]
+            np.testing.assert_allclose(got[:, i].numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+            part = paddle.einsum("ncuv,nctv->nctu", got[:, i], ctrgc.conv3(x))
+            total = part if total is None else total + part
+        rebuilt = paddle.nn.functional.relu(module.bn(total) + module.down(x))
+        np.testing.assert_allclose(rebuilt.numpy(), module(x).numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_pair_map_stays_out_of_the_state_dict():
@@ -78,22 +106,36 @@ def test_pair_map_stays_out_of_the_state_dict():
     assert sorted({k.split(".")[-1] for k in module.state_dict() if k.startswith("convs.0.")}) == ["bias", "weight"]
 
 
-def test_static_graph_forms_match_the_dynamic_graph():
-    """Exported programs use nn.Conv2D's bias and a plain mean: same values as the dygraph forms."""
+def program_ops(module, spec, fuse_subsets=False):
+    """The static module and the operator names of its program, traced inside export_forms
+    (as the exporter does: the rewritten layer inside a model)."""
+    with export_forms(module, fuse_subsets):
+        assert rewritten_layers(module)
+        static = paddle.jit.to_static(paddle.nn.Sequential(module), input_spec=spec, full_graph=True)
+        program = static.forward.concrete_program.main_program  # traced here, inside the with
+    assert rewritten_layers(module) == []
+    return static, [op.name() for op in program.global_block().ops]
+
+
+def test_export_forms_match_the_dynamic_graph():
+    """Exported programs use nn.Conv2D's bias (inside the convolution) and one mean operator:
+    the same values as the training forms."""
     module = spatial_module()
     x = randn(2, 16, 11, 25, seed=7)
     with paddle.no_grad():
         want = module(x).numpy()  # dynamic graph, before to_static converts the module in place
-    static = paddle.jit.to_static(module, input_spec=[paddle.static.InputSpec([None, 16, None, 25], "float32")],
-                                  full_graph=True)
+    static, ops = program_ops(module, [paddle.static.InputSpec([None, 16, None, 25], "float32")])
+    assert ops.count("pd_op.mean") == 1 and "pd_op.sum" not in ops
+    assert ops.count("pd_op.conv2d") == 4 * 3 + 1  # conv1-4 per subset, the residual's down conv
+    assert ops.count("pd_op.add") == ops.count("pd_op.conv2d") + 3 + 1 + 2  # biases; + A; bn + down; subset sums
     with paddle.no_grad():
         np.testing.assert_allclose(static(x).numpy(), want, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("adaptive, in_channels", [(True, 16), (False, 16), (True, 3)])
 def test_fused_subsets_static_form_matches_the_dynamic_graph(adaptive, in_channels):
-    """use_fused_subsets: the static program computing every subset at once gives the dynamic
-    graph's output (any batch and frame count); outside the ``with`` nothing is fused."""
+    """export_forms(fuse_subsets=True): the static program computing every subset at once gives
+    the dynamic graph's output (any batch and frame count); outside the ``with`` nothing is fused."""
     paddle.seed(0)
     module = SpatialCTRGC(in_channels, 24, get_graph("ntu_rgb_d").A, adaptive=adaptive)
     rng = np.random.RandomState(5)
@@ -106,12 +148,7 @@ def test_fused_subsets_static_form_matches_the_dynamic_graph(adaptive, in_channe
     with paddle.no_grad():
         wants = [module(x).numpy() for x in inputs]  # dynamic graph (to_static below converts module in place)
     spec = [paddle.static.InputSpec([None, in_channels, None, 25], "float32")]
-    with use_fused_subsets(module):
-        assert module.fuse_subsets
-        static = paddle.jit.to_static(module, input_spec=spec, full_graph=True)
-        program = static.forward.concrete_program.main_program  # traced here, inside the with
-    assert not module.fuse_subsets
-    ops = [op.name() for op in program.global_block().ops]
+    static, ops = program_ops(module, spec, fuse_subsets=True)
     assert ops.count("pd_op.tanh") == 1  # one relation for all three subsets (the per-subset form has three)
     for x, want in zip(inputs, wants):
         with paddle.no_grad():
@@ -122,8 +159,8 @@ def test_fused_subsets_static_form_matches_the_dynamic_graph(adaptive, in_channe
 def test_ctrgc_reference_form_needs_no_mean_or_map():
     paddle.seed(0)
     ctrgc = CTRGC(8, 8, 8)
-    use_reference_ops(ctrgc)
-    out = ctrgc(randn(1, 8, 4, 5), None, paddle.eye(5), paddle.to_tensor([0.5]), None)
+    with upstream_ops(ctrgc):
+        out = ctrgc(randn(1, 8, 4, 5), None, paddle.eye(5), paddle.to_tensor([0.5]), None)
     assert list(out.shape) == [1, 8, 4, 5]
 
 

@@ -11,9 +11,8 @@ released CTR-GCN weights.
 """
 from __future__ import annotations
 
-import contextlib
 import math
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import paddle
@@ -39,28 +38,22 @@ def init_bn(bn: nn.Layer, scale: float = 1.0, jitter: float = 0.0) -> None:
 
 
 class Conv2D(nn.Conv2D):
-    """``nn.Conv2D`` (same parameters, same checkpoint keys) whose dynamic-graph forward adds
-    the bias as a (C, 1, 1) tensor.
+    """``nn.Conv2D`` (same parameters, same checkpoint keys) that adds its bias as a (C, 1, 1) tensor.
 
-    ``nn.Conv2D`` adds a (1, C, 1, 1) bias, which Paddle's CPU dynamic-graph kernels broadcast
-    through a generic per-element index path, forward and backward (slower than a 1x1
-    convolution itself); a (C, 1, 1) bias takes the per-channel fast path, with the same
-    values bit for bit. In a static graph (export) the layer keeps ``nn.Conv2D``'s form, which
-    Paddle Inference fuses with the bias, a following batch norm and ReLU.
-    ``reference_ops = True`` always uses ``nn.Conv2D``'s forward (see ``use_reference_ops``).
+    Same values bit for bit as ``nn.Conv2D``. Paddle's CPU kernels broadcast the (1, C, 1, 1)
+    bias of ``nn.Conv2D`` through a generic per-element path, forward and backward, slower than
+    a 1x1 convolution itself; a (C, 1, 1) bias takes the per-channel fast path. (An exported
+    program is better off with ``nn.Conv2D``'s form, which Paddle Inference fuses with the
+    bias, batch norm and ReLU: the exporter, ``paddlevideo/inference/export_forms.py``,
+    rewrites it.)
     """
 
-    reference_ops = False
-
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        if self.reference_ops:
-            return super().forward(x)
         return self.conv(x, self.weight, self.bias)
 
     def conv(self, x: paddle.Tensor, weight: paddle.Tensor, bias: Optional[paddle.Tensor]) -> paddle.Tensor:
-        """This layer's convolution (stride, padding, dilation) with ``weight`` and ``bias`` in place of its own."""
-        if not paddle.in_dynamic_mode():
-            return F.conv2d(x, weight, bias, self._stride, self._padding, self._dilation, self._groups)
+        """This layer's convolution (stride, padding, dilation, groups) with ``weight`` and ``bias``
+        in place of its own parameters."""
         y = F.conv2d(x, weight, None, self._stride, self._padding, self._dilation, self._groups)
         return y if bias is None else y + bias.reshape([-1, 1, 1])
 
@@ -83,13 +76,8 @@ def aggregate(topology: paddle.Tensor, features: paddle.Tensor) -> paddle.Tensor
 
 
 def time_mean(x: paddle.Tensor) -> paddle.Tensor:
-    """(N, C, T, V) -> (N, C, 1, V) mean over frames.
-
-    In the dynamic graph as a sum and a scale (its backward is about twice as fast as
-    ``mean``'s on the CPU); in a static graph as one ``mean`` (fewer operators to run).
-    """
-    if not paddle.in_dynamic_mode():
-        return x.mean(axis=2, keepdim=True)
+    """(N, C, T, V) -> (N, C, 1, V) mean over frames, as a sum and a scale: on the CPU, forward +
+    backward take about a third of ``mean``'s time (15 vs 41 ms at (32, 64, 64, 25))."""
     return x.sum(axis=2, keepdim=True) * (1.0 / x.shape[2])
 
 
@@ -123,10 +111,16 @@ class CTRGC(nn.Layer):
     """Channel-wise topology refinement graph convolution for one adjacency subset.
 
     A shared topology ``A`` (V, V) is refined per output channel by the pairwise differences
-    of two joint embeddings (averaged over time), scaled by the learned scalar ``alpha``.
-    """
+    of two joint embeddings (averaged over time), scaled by the learned scalar ``alpha``:
 
-    reference_ops = False
+        topology = alpha * conv4(tanh(mean_t conv1(x)[u] - mean_t conv2(x)[v])) + A   # (N, C_out, V, V)
+        out[n, c, t, u] = sum_v topology[n, c, u, v] * conv3(x)[n, c, t, v]
+
+    Computed in an equivalent, cheaper order: the 1x1 convolutions commute with the mean over
+    time, so conv1 and conv2 embed the time mean (``x_mean``) instead of every frame; the
+    pairwise differences are one product with ``pair_difference_map(V)``; alpha scales
+    conv4's parameters instead of its output.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, rel_channels: int):
         super().__init__()
@@ -137,39 +131,30 @@ class CTRGC(nn.Layer):
         for conv in (self.conv1, self.conv2, self.conv3, self.conv4):
             init_conv(conv)
 
-    def forward(self, x: paddle.Tensor, x_mean: Optional[paddle.Tensor], A: paddle.Tensor,
-                alpha: paddle.Tensor, pair_map: Optional[paddle.Tensor]) -> paddle.Tensor:
-        """x (N, C_in, T, V), its mean over time x_mean (N, C_in, 1, V) and ``pair_difference_map(V)``
-        (the last two unused with reference_ops) -> (N, C_out, T, V)."""
-        if self.reference_ops:
-            return self._reference_forward(x, A, alpha)
-        # the 1x1 convs commute with the mean over time: embed the mean, not every frame
+    def topology(self, x_mean: paddle.Tensor, A: paddle.Tensor, alpha: paddle.Tensor,
+                 pair_map: paddle.Tensor) -> paddle.Tensor:
+        """The refined topology (N, C_out, V, V), row u = receiving joint, from the input's mean
+        over time ``x_mean`` (N, C_in, 1, V), the shared topology ``A`` (V, V), ``alpha`` (1,)
+        and ``pair_difference_map(V)``."""
         receiver = self.conv1(x_mean).squeeze(2)  # (N, R, V)
         sender = self.conv2(x_mean).squeeze(2)  # (N, R, V)
         R, V = receiver.shape[1], receiver.shape[2]
         pairs = paddle.concat([receiver, sender], axis=-1).flatten(0, 1)  # (N*R, 2V)
         relation = paddle.tanh(paddle.matmul(pairs, pair_map)).reshape([-1, R, V, V])  # receiver[u] - sender[v]
-        # conv4(relation) * alpha, with alpha applied to conv4's (C_out, R) parameters instead of the output
-        topology = self.conv4.conv(relation, self.conv4.weight * alpha, self.conv4.bias * alpha) + A  # (N, C_out, V, V)
-        return aggregate(topology, self.conv3(x))
+        return self.conv4.conv(relation, self.conv4.weight * alpha, self.conv4.bias * alpha) + A
 
-    def _reference_forward(self, x: paddle.Tensor, A: paddle.Tensor, alpha: paddle.Tensor) -> paddle.Tensor:
-        receiver = self.conv1(x).mean(axis=2)  # (N, R, V)
-        sender = self.conv2(x).mean(axis=2)
-        relation = paddle.tanh(receiver.unsqueeze(-1) - sender.unsqueeze(-2))  # (N, R, V, V)
-        topology = self.conv4(relation) * alpha + A  # (N, C_out, V, V)
-        return paddle.matmul(self.conv3(x), topology, transpose_y=True)
+    def forward(self, x: paddle.Tensor, x_mean: paddle.Tensor, A: paddle.Tensor, alpha: paddle.Tensor,
+                pair_map: paddle.Tensor) -> paddle.Tensor:
+        """x (N, C_in, T, V) and its mean over time x_mean (N, C_in, 1, V) -> (N, C_out, T, V)."""
+        return aggregate(self.topology(x_mean, A, alpha, pair_map), self.conv3(x))
 
 
 class SpatialCTRGC(nn.Layer):
-    """Sum of one CTR-GC per adjacency subset, BN, residual (``down``), ReLU.
+    """Sum of one CTR-GC per adjacency subset, BN, residual (``down``), ReLU: (N, C_in, T, V) -> (N, C_out, T, V).
 
-    ``PA`` is the trainable adjacency (3, V, V) when ``adaptive``; otherwise the fixed
-    adjacency is kept as the buffer ``A``. ``fuse_subsets = True`` (set by
-    ``use_fused_subsets``) makes static graphs compute all subsets at once (``fused_forward``).
+    ``PA`` is the trainable adjacency (S, V, V) when ``adaptive``; otherwise the fixed
+    adjacency is kept as the buffer ``A``.
     """
-
-    fuse_subsets = False
 
     def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, adaptive: bool = True):
         super().__init__()
@@ -195,53 +180,24 @@ class SpatialCTRGC(nn.Layer):
         # shared by every block of the same joint count, so an exported model stores it once
         self.register_buffer("pair_map", shared_pair_map(A.shape[-1]), persistable=False)
 
+    time_mean = staticmethod(time_mean)  # a method, so that the exporter can trace it as one ``mean``
+
+    def adjacency(self) -> paddle.Tensor:
+        """The shared topology of every subset, (S, V, V): learned ``PA`` or fixed ``A``."""
+        return self.PA if self.adaptive else self.A
+
+    def refined_topologies(self, x: paddle.Tensor) -> paddle.Tensor:
+        """The topologies the subsets refine for input x (N, C_in, T, V): (N, S, C_out, V, V)."""
+        x_mean, A = self.time_mean(x), self.adjacency()
+        return paddle.stack([ctrgc.topology(x_mean, A[i], self.alpha, self.pair_map)
+                             for i, ctrgc in enumerate(self.convs)], axis=1)
+
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        if self.fuse_subsets and not paddle.in_dynamic_mode() and not self.convs[0].reference_ops:
-            return self.fused_forward(x)
-        A = self.PA if self.adaptive else self.A
-        x_mean = None if self.convs[0].reference_ops else time_mean(x)  # (N, C_in, 1, V)
+        x_mean, A = self.time_mean(x), self.adjacency()  # (N, C_in, 1, V), (S, V, V)
         y = None
         for i, ctrgc in enumerate(self.convs):
             z = ctrgc(x, x_mean, A[i], self.alpha, self.pair_map)
             y = z if y is None else y + z
-        return F.relu(self.bn(y) + self.down(x))
-
-    def fused_forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        """``forward`` with the S adjacency subsets side by side: (N, C_in, T, V) -> (N, C_out, T, V).
-
-        One convolution embeds the time mean for every subset's conv1 and conv2, one grouped
-        convolution (S groups) applies every conv4, one convolution every conv3, one batched
-        matrix product aggregates all N*S*C_out channels and a sum over subsets ends it; the
-        parameters are the layers' own, concatenated in the graph (constant-folded by an
-        exporter). For CTRGCN, ONNX Runtime then runs about 500 instead of about 1170 operators
-        (half the convolution calls, under a third of the shape operators) and opens faster;
-        run time stayed the same within this shared machine's noise (benchmarks/RESULTS.md,
-        "ONNX Runtime speed"). Under Paddle Inference's oneDNN it was about 3x slower than
-        ``forward``, so only the ONNX export (``paddlevideo/inference/export.py``) uses it.
-        """
-        convs = self.convs
-        S, V = len(convs), self.pair_map.shape[0] // 2  # pair_map: (2V, V*V)
-        R, C = convs[0].conv1.weight.shape[0], convs[0].conv3.weight.shape[0]
-
-        def stacked(layers, name):
-            return paddle.concat([getattr(layer, name) for layer in layers])
-
-        embed = [c.conv1 for c in convs] + [c.conv2 for c in convs]
-        x_mean = time_mean(x)  # (N, C_in, 1, V)
-        embedded = F.conv2d(x_mean, stacked(embed, "weight"), stacked(embed, "bias"))  # (N, 2*S*R, 1, V)
-        pairs = embedded.reshape([-1, 2, S * R, V]).transpose([0, 2, 1, 3]).reshape([-1, 2 * V])  # (N*S*R, 2V)
-        relation = paddle.tanh(paddle.matmul(pairs, self.pair_map)).reshape([-1, S * R, V, V])
-        conv4 = [c.conv4 for c in convs]
-        topology = F.conv2d(relation, stacked(conv4, "weight") * self.alpha, stacked(conv4, "bias") * self.alpha,
-                            groups=S)  # (N, S*C, V, V), subset-major
-        A = self.PA if self.adaptive else self.A
-        topology = topology.reshape([-1, S, C, V, V]) + A.unsqueeze(1)  # (N, S, C, V, V)
-        conv3 = [c.conv3 for c in convs]
-        features = F.conv2d(x, stacked(conv3, "weight"), stacked(conv3, "bias"))  # (N, S*C, T, V)
-        frames = paddle.shape(x)[2]
-        out = paddle.matmul(features.reshape([-1, frames, V]), topology.reshape([-1, V, V]),
-                            transpose_y=True)  # (N*S*C, T, V)
-        y = out.reshape([-1, S, C, frames, V]).sum(axis=1)  # (N, C, T, V)
         return F.relu(self.bn(y) + self.down(x))
 
 
@@ -357,30 +313,3 @@ class TCN_unit(nn.Layer):
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         return _add_residual(self.tcn1(x), x, self.residual)
-
-
-@contextlib.contextmanager
-def use_fused_subsets(model: nn.Layer) -> Iterator[nn.Layer]:
-    """Inside the ``with``, static graphs traced from ``model`` compute each spatial module's
-    subsets at once (``SpatialCTRGC.fused_forward``); the dynamic graph is unchanged."""
-    modules = [layer for layer in model.sublayers(include_self=True) if isinstance(layer, SpatialCTRGC)]
-    for layer in modules:
-        layer.fuse_subsets = True
-    try:
-        yield model
-    finally:
-        for layer in modules:
-            layer.fuse_subsets = False
-
-
-def use_reference_ops(model: nn.Layer, enabled: bool = True) -> None:
-    """Make ``model``'s CTR-GCN layers compute operator for operator as upstream PaddleVideo does.
-
-    The default formulation (fast bias adds, embeddings of the time-averaged input, alpha
-    folded into conv4, 3-D aggregation) gives the same values within float32 rounding and
-    trains several times faster on the CPU; the reference one is kept as the baseline of
-    ``benchmarks/speed.py`` and of the equivalence tests. Parameters are untouched.
-    """
-    for layer in model.sublayers(include_self=True):
-        if isinstance(layer, (Conv2D, CTRGC)):
-            layer.reference_ops = enabled
