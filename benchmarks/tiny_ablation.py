@@ -36,6 +36,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -43,7 +44,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.onnx_speed import interleaved, ratio, summary  # noqa: E402
+from benchmarks.harness import LoadLog, replace_section, run_rounds  # noqa: E402
 from benchmarks.ucla_report import gflops, trainable_params  # noqa: E402
 from paddlevideo.utils.train_log import read_train_log  # noqa: E402
 
@@ -365,21 +366,21 @@ def measure(variants: Sequence[Variant], args) -> List[Dict[str, object]]:
             args.groups[g] = {"params": trainable_params(model), "gflops": gflops(model, shape),
                               "params_bytes": cost.params_bytes}
             add_runners(v.name, exported, shape)
-        args.load_start = os.getloadavg()[0]
-        times = interleaved(runners, args.rounds, args.reps)
-        args.load_end = os.getloadavg()[0]
+        load = LoadLog()
+        times = run_rounds({k: partial(run, x) for k, (run, x) in runners.items()}, args.rounds, args.reps, warmup=1)
+        args.load_start, args.load_end = load.start_value, load.end().end_value
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for g, row in args.groups.items():
         key, dense = f"groups{g}", f"groups{GROUPS[0]}"
-        row["latency"] = {b: summary(times[(key, b)])[0] for b in (1, 16)}
+        row["latency"] = {b: 1e3 * times.median((key, b)) for b in (1, 16)}
         row["onednn"] = {b: onednn[(key, b)] for b in (1, 16)}
-        row["vs_dense"] = {b: ratio(times[(key, b)], times[(dense, b)]) for b in (1, 16)}
+        row["vs_dense"] = {b: times.ratio((key, b), (dense, b)) for b in (1, 16)}
     for r in rows:
-        r["latency"] = {b: summary(times[(r["name"], b)])[0] for b in (1, 16)}
+        r["latency"] = {b: 1e3 * times.median((r["name"], b)) for b in (1, 16)}
         r["onednn"] = {b: onednn[(r["name"], b)] for b in (1, 16)}
-        if ("ctrgcn", 1) in times:  # per-round ratios: a load change within the run hits both alike
-            r["speedup"] = {b: ratio(times[("ctrgcn", b)], times[(r["name"], b)]) for b in (1, 16)}
+        if ("ctrgcn", 1) in runners:  # per-round ratios: a load change within the run hits both alike
+            r["speedup"] = {b: times.ratio(("ctrgcn", b), (r["name"], b)) for b in (1, 16)}
     return rows
 
 
@@ -401,7 +402,6 @@ def main(argv=None) -> None:
     if args.no_write:
         print(body)
         return
-    from benchmarks.results_md import replace_section
     replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, body)
     print(body)
 

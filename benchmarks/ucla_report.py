@@ -39,8 +39,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -48,6 +48,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from benchmarks.harness import LoadLog, replace_section, run_rounds  # noqa: E402
 from paddlevideo.utils.fileio import atomic_write  # noqa: E402
 from paddlevideo.utils.train_log import RunHistory, read_train_log  # noqa: E402
 
@@ -239,7 +240,7 @@ def main() -> None:
                     help="load log ('ISO-time load1 load5 load15' per line) giving the load column of training "
                          "logs whose done lines carry no load; repeatable")
     args = ap.parse_args()
-    args.load_start = os.getloadavg()[0]
+    load = LoadLog()
 
     from paddlevideo.inference.export import input_shape, load_eval_model
     from paddlevideo.inference.predictor import PredictorOptions
@@ -292,21 +293,15 @@ def main() -> None:
             json.dump(expected, f, indent=1)
         rows[(m, recipe)] = {"top1": res["top1"], "top5": res.get("top5"), "per_class": res["per_class_accuracy"],
                              **costs[m], "train": train.get((m, recipe), {}), "expected": expected["samples"]}
-    latency: Dict[tuple, List[float]] = {k: [] for k in predictors}
-    for _ in range(args.repeats):  # interleaved: every model and batch once per round
-        for key, (pred, x, _) in predictors.items():
-            pred.run(x)
-            t = time.perf_counter()
-            pred.run(x)
-            latency[key].append((time.perf_counter() - t) * 1000)
+    # interleaved: every model and batch once per round, each timed run right after an untimed one
+    latency = run_rounds({k: partial(pred.run, x) for k, (pred, x, _) in predictors.items()}, args.repeats, settle=1)
     shutil.rmtree(tmp, ignore_errors=True)
-    args.load_end = os.getloadavg()[0]
-    medians = {k: float(np.median(v)) for k, v in latency.items()}
+    args.load_start, args.load_end = load.start_value, load.end().end_value
+    medians = {k: 1e3 * latency.median(k) for k in predictors}
     pareto = pareto_rows(rows, medians)
     recipes = "/".join(r for r in RECIPES if any(key[1] == r for key in rows))
     plot_pareto(pareto, os.path.join(figures, "ucla_pareto.png"),
                 f"NW-UCLA, {recipes} recipes, {args.threads} CPU threads")
-    from benchmarks.results_md import replace_section
     replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING,
                     format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto, progress,
                                    names, args))
