@@ -29,7 +29,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import replace_section, round_ratios, run_rounds  # noqa: E402
+from benchmarks.harness import publish, round_ratios, run_rounds  # noqa: E402
 
 CONFIG = "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml"
 HEADING = "## Distillation speed"
@@ -102,9 +102,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     command = "python benchmarks/distill_speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(measure(args.steps, args.warmup), command.strip())
-    print(text)
-    if args.write_results:
-        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    publish(text, HEADING, args.write_results)
     return 0
 
 

@@ -19,6 +19,7 @@ import os
 import platform
 import re
 import resource
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ import numpy as np
 
 from paddlevideo.utils.fileio import atomic_write_text
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "benchmarks", "RESULTS.md")
+UCLA_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe")  # the shared NW-UCLA
 ORDERS = ("same", "rotate", "alternate")
 Times = Sequence[Union[float, Sequence[float]]]  # per round: one time, or the times of its calls
 
@@ -139,6 +143,16 @@ def run_rounds(contestants: Mapping[Hashable, Callable[[], object]], rounds: int
     return out
 
 
+def run_process(cmd: Sequence[str], what: str, env: Optional[Mapping[str, str]] = None,
+                cwd: str = ROOT) -> subprocess.CompletedProcess:
+    """Run ``cmd`` to its end with its output captured (a process contestant calls this);
+    RuntimeError naming ``what`` with the end of its stderr when it fails."""
+    proc = subprocess.run(list(cmd), cwd=cwd, env=None if env is None else dict(env), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc
+
+
 # ----------------------------------------------------------------------------- machine and load
 
 
@@ -236,23 +250,27 @@ class LoadLog:
 # ----------------------------------------------------------------------------- RESULTS.md
 
 
+def publish(text: str, heading: str, write: bool, path: str = RESULTS) -> None:
+    """Print a section; with ``write``, also put it into ``path`` in place of its previous version."""
+    print(text)
+    if write:
+        replace_section(path, heading, text)
+        print(f"wrote {heading!r} into {path}", file=sys.stderr)
+
+
 def heading_level(line: str) -> int:
     """1 for '# x', 2 for '## x', ...; 0 for a line that is not a markdown heading."""
     m = re.match(r"(#+) ", line)
     return len(m.group(1)) if m else 0
 
 
-def section_span(lines: Sequence[str], heading: str, start: int = 0, stop: Optional[int] = None
-                 ) -> Optional[Tuple[int, int]]:
-    """[first, end) line indices of the section that starts with the line ``heading`` (searched in
-    lines[start:stop]): up to the next heading of its level or above; None if absent."""
-    stop = len(lines) if stop is None else stop
-    try:
-        first = lines.index(heading, start, stop)
-    except ValueError:
+def section_span(lines: List[str], heading: str) -> Optional[Tuple[int, int]]:
+    """[first, end) line indices of the section that starts with the line ``heading``: up to the
+    next heading of its level or above; None if absent."""
+    if heading not in lines:
         return None
-    level = heading_level(heading)
-    end = next((i for i in range(first + 1, stop) if 0 < heading_level(lines[i]) <= level), stop)
+    first, level = lines.index(heading), heading_level(heading)
+    end = next((i for i in range(first + 1, len(lines)) if 0 < heading_level(lines[i]) <= level), len(lines))
     return first, end
 
 

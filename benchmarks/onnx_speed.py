@@ -43,7 +43,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import LoadLog, machine, ratio, replace_section, run_rounds, summary  # noqa: E402
+from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, ratio, run_rounds, summary  # noqa: E402
 
 HEADING = "## ONNX Runtime speed"
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
@@ -68,8 +68,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batches", type=int, nargs="+", default=[1, 16], help="batch sizes (default 1 16)")
     p.add_argument("--sweep", action="store_true", help="also time other session options (batch 1)")
     p.add_argument("--ucla-weights", default=None, help="CTRGCN_light NW-UCLA weights for the int8 agreement")
-    p.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
-                   help="NW-UCLA all_sqe folder (default ../shared)")
+    p.add_argument("--data", default=UCLA_DATA, help="NW-UCLA all_sqe folder (default ../shared)")
     p.add_argument("--work-dir", default=None, help="where to export (default: a temporary folder)")
     p.add_argument("--write-results", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     return p.parse_args(argv)
@@ -287,9 +286,7 @@ def main(argv=None) -> int:
     ucla = ucla_agreement(args, work)
     load.end()
     text = report(args, models, latency, sweep, ucla, (load.start_value, load.end_value), ort.__version__)
-    print(text)
-    if args.write_results:
-        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    publish(text, HEADING, args.write_results)
     return 0
 
 

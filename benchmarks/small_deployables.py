@@ -43,14 +43,13 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import LoadLog, machine, replace_section, run_rounds  # noqa: E402
+from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, run_rounds  # noqa: E402
 
 HEADING = "## Smaller deployables"
 CONFIG = os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_tiny_ucla_joint.yaml")
 WEIGHTS = next((w for w in (os.path.join(ROOT, "benchmarks", "weights", f"ctrgcn_tiny_ucla_joint{s}.pdparams")
              for s in ("", "_short")) if os.path.isfile(w)),  # the full recipe's, else the short one's
             os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_tiny_ucla_joint.pdparams"))
-UCLA_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe")
 CALIBRATION_SAMPLES = 128
 # routes to a fp16 / int8 Paddle inference model (the summary paragraph is written when all of them fail)
 PADDLE_LOW_PRECISION = ("fp16 inference model", "int8 PTQ of the inference model", "export of that int8 model")
@@ -327,11 +326,7 @@ def main(argv=None) -> None:
     args.load_start, args.load_end = load.start_value, load.end().end_value
     latency = {key: 1e3 * times.median(key) for key in runners}
     body = format_section(routes, latency, args, len(x), paddle.__version__)
-    if args.no_write:
-        print(body)
-        return
-    replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, body)
-    print(body)
+    publish(body, HEADING, not args.no_write)
 
 
 def format_section(routes: List[Route], latency: Dict[str, float], args, samples: int, version: str) -> str:

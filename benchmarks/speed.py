@@ -48,10 +48,9 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import LoadLog, load_text, pooled, ratio, replace_section, run_rounds  # noqa: E402
+from benchmarks.harness import RESULTS, UCLA_DATA, LoadLog, load_text, pooled, publish, ratio, run_process, run_rounds  # noqa: E402,E501
 
 HEADING = "## CPU speed"
-RESULTS = os.path.join(ROOT, "benchmarks", "RESULTS.md")
 NUM_CLASSES = 60
 RESULT_TAG = "SPEED_RESULT "
 PATHS = ("plain", "fast")
@@ -85,7 +84,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--frames", type=int, default=d["frames"], help="T of the (3, T, 25, 2) input")
     p.add_argument("--train-batch", type=int, default=d["train_batch"], help="training batch size")
     p.add_argument("--batches", type=int, nargs="+", default=d["batches"], help="inference batch sizes")
-    p.add_argument("--ucla", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
+    p.add_argument("--ucla", default=UCLA_DATA,
                    help="NW-UCLA all_sqe folder for the epoch estimate")
     p.add_argument("--ucla-iters", type=int, default=d["ucla_iters"],
                    help="training iterations timed on NW-UCLA (logged in 3 intervals, the first left out)")
@@ -221,11 +220,10 @@ def run_worker(kind: str, model: str, args, path: Optional[str] = None) -> dict:
         cmd += ["--path", path]
     if path != "fast":
         env.pop("MKL_DEBUG_CPU_TYPE", None)  # Paddle's default MKL kernels (plain training, Paddle Inference)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = run_process(cmd, f"worker {kind} {model} {path or ''}", env)
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_TAG)]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"worker {kind} {model} {path or ''} failed (exit {proc.returncode}):\n"
-                           f"{proc.stderr[-3000:]}")
+    if not lines:
+        raise RuntimeError(f"worker {kind} {model} {path or ''} printed no result:\n{proc.stderr[-3000:]}")
     return json.loads(lines[-1][len(RESULT_TAG):])
 
 
@@ -277,6 +275,23 @@ def epoch_estimate(costs: Sequence[Tuple[float, float]], valid_s: float, samples
             "official_h": official_s / 3600.0, "official": f"{official_epochs} x {official_repeat}"}
 
 
+def data_overrides(data: str) -> List[str]:
+    return [f"DATASET.{split}.file_path={data}" for split in ("train", "valid", "test")]
+
+
+def ucla_training_run(config: str, data: str, iters: int, log_interval: int, seed: int,
+                      env: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
+    """``main.py --validate -c config`` on the NW-UCLA folder ``data``: one epoch without repeat, stopped
+    after ``iters`` iterations (then the validation pass), logged every ``log_interval``; (stdout, train.log)."""
+    with tempfile.TemporaryDirectory() as out:
+        overrides = data_overrides(data) + [f"output_dir={out}", f"log_interval={log_interval}", "epochs=1",
+                                            "DATASET.train.repeat=1"]
+        cmd = [sys.executable, "main.py", "--validate", "-c", config, "--max_iters", str(iters), "--seed", str(seed)]
+        proc = run_process(cmd + [a for item in overrides for a in ("-o", item)], f"main.py -c {config}", env)
+        with open(os.path.join(out, "train.log")) as f:
+            return proc.stdout, f.read()
+
+
 def ucla_epoch(model: str, data: str, iters: int) -> Optional[dict]:
     """main.py --validate on NW-UCLA (repeat 1) for ``iters`` iterations logged in 3 intervals; the epoch estimate."""
     config = ucla_config(model)
@@ -285,21 +300,10 @@ def ucla_epoch(model: str, data: str, iters: int) -> Optional[dict]:
     from paddlevideo.loader.builder import build_dataset
     from paddlevideo.config import get_config
 
-    data_overrides = [f"DATASET.{split}.file_path={data}" for split in ("train", "valid", "test")]
-    cfg = get_config(config, overrides=data_overrides, show=False)
+    cfg = get_config(config, overrides=data_overrides(data), show=False)
     train_cfg = cfg["DATASET"]["train"]
     samples = build_dataset({**train_cfg, "repeat": 1}, cfg["PIPELINE"]["train"]).num_samples
-    with tempfile.TemporaryDirectory() as out:
-        overrides = data_overrides + [f"output_dir={out}", f"log_interval={max(1, iters // 3)}", "epochs=1",
-                                      "DATASET.train.repeat=1"]
-        cmd = [sys.executable, "main.py", "--validate", "-c", config, "--max_iters", str(iters), "--seed", "1"]
-        for item in overrides:
-            cmd += ["-o", item]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        log_path = os.path.join(out, "train.log")
-        log = open(log_path).read() if os.path.isfile(log_path) else ""
-    if proc.returncode != 0:
-        raise RuntimeError(f"main.py on NW-UCLA failed for {model}:\n{proc.stderr[-3000:]}")
+    _, log = ucla_training_run(config, data, iters, max(1, iters // 3), seed=1)
     try:
         costs, valid_s = parse_train_log(log)
     except ValueError as e:
@@ -510,10 +514,7 @@ def main(argv=None) -> int:
     load.end()
     loads = [load_text(load.start_value), load_text(load.end_value)]
     text = report(args, models, train, infer, ucla, loads, date, paddle.__version__, code)
-    print(text)
-    if args.write_results:
-        replace_section(args.results, HEADING, text)
-        print(f"wrote {args.results}", file=sys.stderr)
+    publish(text, HEADING, args.write_results, args.results)
     return 0
 
 

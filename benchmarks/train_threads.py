@@ -15,9 +15,7 @@ import argparse
 import functools
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from typing import Dict, List
 
@@ -26,7 +24,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import LoadLog, load_text, machine, ratio, replace_section, run_rounds  # noqa: E402
+from benchmarks.harness import LoadLog, load_text, machine, publish, ratio, run_rounds  # noqa: E402
+from benchmarks.speed import ucla_training_run  # noqa: E402
 
 HEADING = "## Training threads: 1 or 2"
 MODELS = ("ctrgcn_tiny", "ctrgcn_light", "ctrgcn")
@@ -35,16 +34,9 @@ LOG_INTERVAL = 20
 
 def train_ips(model: str, threads: int, data: str, iters: int) -> float:
     """Median samples/s of the logging intervals after the first, one main.py run."""
-    with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "main.py", "--validate", "-c", f"configs/recognition/ctrgcn/{model}_ucla_joint.yaml",
-               "--max_iters", str(iters), "-o", "epochs=1", "-o", "DATASET.train.repeat=1",
-               "-o", f"log_interval={LOG_INTERVAL}", "-o", f"output_dir={out}"]
-        cmd += [a for s in ("train", "valid", "test") for a in ("-o", f"DATASET.{s}.file_path={data}")]
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{model}, {threads} thread(s) failed:\n{r.stderr[-2000:]}")
-        ips = [float(x) for x in re.findall(r"ips: ([\d.]+) instance/sec", r.stdout)]
+    stdout, _ = ucla_training_run(f"configs/recognition/ctrgcn/{model}_ucla_joint.yaml", data, iters, LOG_INTERVAL,
+                                  seed=1234, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))  # main.py's seed
+    ips = [float(x) for x in re.findall(r"ips: ([\d.]+) instance/sec", stdout)]
     if len(ips) < 2:
         raise RuntimeError(f"{model}: fewer than 2 logging intervals in {iters} iterations; raise --iters")
     return float(np.median(ips[1:]))
@@ -89,9 +81,7 @@ def main(argv=None) -> int:
     lines += ["", "main.py sets `OMP_NUM_THREADS` to the number of cores it may use when the variable is unset "
               "(Paddle alone would use 1); set it to override.", ""]
     text = "\n".join(lines)
-    print(text)
-    if args.write_results:
-        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    publish(text, HEADING, args.write_results)
     return 0
 
 

@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from datetime import datetime, timedelta
@@ -48,7 +47,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import LoadLog, replace_section, run_rounds  # noqa: E402
+from benchmarks.harness import RESULTS, UCLA_DATA, LoadLog, replace_section, run_process, run_rounds  # noqa: E402
 from paddlevideo.utils.fileio import atomic_write  # noqa: E402
 from paddlevideo.utils.train_log import RunHistory, read_train_log  # noqa: E402
 
@@ -77,9 +76,7 @@ def export_with_the_tool(model: str, weights: str, out_dir: str, name: str) -> T
     longer, so the .json (and the bytes reported) would depend on what the report did before."""
     cmd = [sys.executable, os.path.join(ROOT, "tools", "export_model.py"), "-c", config_path(model),
            "-p", weights, "-o", out_dir]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
+    run_process(cmd, " ".join(cmd))
     stem = os.path.join(out_dir, name)
     return stem + ".json", stem + ".pdiparams"
 
@@ -122,6 +119,21 @@ def gflops(model, shape) -> float:
         for h in handles:
             h.remove()
     return total[0] / 1e9
+
+
+def verified_predictors(model_file: str, params_file: str, shape: Sequence[int], threads: int,
+                        batches: Sequence[int] = (1, 16)) -> Dict[int, tuple]:
+    """Per batch size: tools/predict.py's verified Paddle Inference predictor (oneDNN where it matches
+    the dynamic graph), a seeded random input (batch, *shape) and whether oneDNN is on."""
+    from paddlevideo.inference.predictor import PredictorOptions
+    from paddlevideo.inference.verify import open_verified_predictor
+
+    out = {}
+    for batch in batches:
+        options = PredictorOptions(cpu_threads=threads, enable_mkldnn=True)
+        pred, ver = open_verified_predictor(model_file, params_file, options, shape, batch)
+        out[batch] = (pred, np.random.RandomState(0).randn(batch, *shape).astype("float32"), ver.options.uses_mkldnn)
+    return out
 
 
 def weights_path(model: str, recipe: str, root: str = ROOT) -> str:
@@ -232,8 +244,7 @@ def plot_top1_per_epoch(histories: Dict[Tuple[str, str], RunHistory], path: str)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
-                    help="NW-UCLA all_sqe folder (default ../shared)")
+    ap.add_argument("--data", default=UCLA_DATA, help="NW-UCLA all_sqe folder (default ../shared)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per model and batch size")
     ap.add_argument("--threads", type=int, default=2, help="Paddle Inference threads (default 2)")
     ap.add_argument("--load-log", action="append", default=[], metavar="FILE",
@@ -243,8 +254,6 @@ def main() -> None:
     load = LoadLog()
 
     from paddlevideo.inference.export import input_shape, load_eval_model
-    from paddlevideo.inference.predictor import PredictorOptions
-    from paddlevideo.inference.verify import open_verified_predictor
     from paddlevideo.loader.builder import build_dataset
     from paddlevideo.loader.class_names import class_names
     from paddlevideo.tasks import test_model
@@ -275,11 +284,8 @@ def main() -> None:
                                                            cfg["model_name"])
             costs[m] = {"params": trainable_params(model), "gflops": gflops(model, shape),
                         "bytes": os.path.getsize(model_file) + os.path.getsize(params_file)}
-            for batch in (1, 16):
-                options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
-                pred, ver = open_verified_predictor(model_file, params_file, options, shape, batch)
-                predictors[(m, batch)] = (pred, np.random.RandomState(0).randn(batch, *shape).astype("float32"),
-                                          ver.options.uses_mkldnn)
+            for batch, timed in verified_predictors(model_file, params_file, shape, args.threads).items():
+                predictors[(m, batch)] = timed
         # predictions on the first validation samples, for the committed-weights test
         dataset = build_dataset(cfg["DATASET"]["test"], cfg["PIPELINE"]["test"])
         import paddle
@@ -302,9 +308,8 @@ def main() -> None:
     recipes = "/".join(r for r in RECIPES if any(key[1] == r for key in rows))
     plot_pareto(pareto, os.path.join(figures, "ucla_pareto.png"),
                 f"NW-UCLA, {recipes} recipes, {args.threads} CPU threads")
-    replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING,
-                    format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto, progress,
-                                   names, args))
+    replace_section(RESULTS, HEADING, format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto,
+                                                     progress, names, args))
 
 
 def pareto_rows(rows, latency, reference: str = "ctrgcn") -> List[Dict[str, object]]:

@@ -1,6 +1,7 @@
 """benchmarks/harness.py: the round schedule, the statistics every benchmark reports, the machine
 description, the load log and the RESULTS.md section writer, on fake clocks and small files."""
 import os
+import sys
 
 import pytest
 
@@ -166,3 +167,18 @@ def test_subsections_within_a_section_are_replaced_added_and_ordered(tmp_path):
                                 "### Memory\n\nm\n\n## T\n\nt\n")
     harness.replace_section(str(path), "### 1 files", "one", within="## U", intro="u intro")
     assert path.read_text().endswith("## T\n\nt\n\n## U\n\nu intro\n\n### 1 files\n\none\n")
+
+
+def test_publish_prints_and_writes_only_when_asked(tmp_path, capsys):
+    path = tmp_path / "RESULTS.md"
+    harness.publish("## S\n\nfirst", "## S", write=False, path=str(path))
+    assert capsys.readouterr().out == "## S\n\nfirst\n" and not path.exists()
+    harness.publish("## S\n\nsecond", "## S", write=True, path=str(path))
+    assert path.read_text() == "# Benchmark results\n\n## S\n\nsecond\n"
+
+
+def test_run_process_returns_output_and_names_a_failure():
+    assert harness.run_process([sys.executable, "-c", "print('hi')"], "greeting").stdout == "hi\n"
+    failing = "import sys; sys.stderr.write('bad input'); sys.exit(3)"
+    with pytest.raises(RuntimeError, match=r"(?s)the check failed \(exit 3\):.*bad input"):
+        harness.run_process([sys.executable, "-c", failing], "the check", env=dict(os.environ))
