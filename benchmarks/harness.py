@@ -21,12 +21,14 @@ import re
 import resource
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import psutil
 
 from paddlevideo.utils.fileio import atomic_write_text
 
@@ -247,6 +249,43 @@ class LoadLog:
         return f"{load_text(self.start_value)} -> {load_text(self.end_value)}"
 
 
+class Sampler:
+    """Calls ``measure()`` every ``interval`` seconds in a background thread from creation until
+    ``stop()``, which returns the largest value seen (a process tree's memory, the load average)."""
+
+    def __init__(self, measure: Callable[[], float], interval: float = 0.05) -> None:
+        self.measure, self.interval, self.peak = measure, interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.measure())
+            self._stop.wait(self.interval)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory (KB) of process ``pid`` and all its descendants now; 0 once it has ended."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root] + root.children(recursive=True)
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:  # ended meanwhile
+            pass
+    return total // 1024
+
+
 # ----------------------------------------------------------------------------- RESULTS.md
 
 
@@ -282,7 +321,10 @@ def replace_section(path: str, heading: str, body: str, within: Optional[str] = 
     With ``within`` (a parent heading), ``heading`` is a subsection of that section: replaced or
     added there (the parent created when absent), the parent's text before its first subsection
     set to ``intro`` when given, and its subsections sorted by ``order(heading)`` when given."""
-    text = open(path, encoding="utf-8").read() if os.path.isfile(path) else "# Benchmark results\n"
+    text = "# Benchmark results\n"
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     lines = text.splitlines()
     if within is None:
         new_lines = body.rstrip("\n").splitlines()

@@ -48,15 +48,15 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
+from functools import partial
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import LoadLog, load1, load_text, machine, replace_section  # noqa: E402
+from benchmarks.harness import LoadLog, Sampler, load1, load_text, machine, replace_section, tree_rss_kb  # noqa: E402,E501
 
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 DEFAULT_SOURCES = [os.path.join(SHARED, "data", "ntu60_samples", "nturgb+d_skeletons"),
@@ -154,47 +154,6 @@ def patch_reference(reference_dir: str, work_dir: str, raw_dir: str, names: list
         np.savetxt(os.path.join(stats, f"{key}.txt"), ids[:, column], fmt="%d")
 
 
-class _TreeMemory:
-    """Samples the summed resident memory of a process and its descendants."""
-
-    def __init__(self, pid: int, interval: float = 0.05):
-        self.pid, self.interval, self.peak_kb = pid, interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _tree(self, pid: int) -> list[int]:
-        out = [pid]
-        try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children") as f:
-                    for child in f.read().split():
-                        out += self._tree(int(child))
-        except OSError:
-            pass
-        return out
-
-    def _rss_kb(self, pid: int) -> int:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(self._rss_kb(p) for p in self._tree(self.pid)))
-            self._stop.wait(self.interval)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak_kb
-
-
 def run(cmd: list[str], cwd: str, log_path: str) -> tuple[float, int, int, float]:
     """Run ``cmd``; return (wall seconds, peak RSS KB of its largest process, sampled
     peak KB of its whole process tree, CPU seconds of the tree). Exits if it fails."""
@@ -202,10 +161,10 @@ def run(cmd: list[str], cwd: str, log_path: str) -> tuple[float, int, int, float
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 env=dict(os.environ, OMP_NUM_THREADS="1"))
-        tree = _TreeMemory(proc.pid)
+        tree = Sampler(partial(tree_rss_kb, proc.pid))
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        tree_kb = tree.stop()
+        tree_kb = int(tree.stop())
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with status {proc.returncode}; see {log_path}")

@@ -182,3 +182,22 @@ def test_run_process_returns_output_and_names_a_failure():
     failing = "import sys; sys.stderr.write('bad input'); sys.exit(3)"
     with pytest.raises(RuntimeError, match=r"(?s)the check failed \(exit 3\):.*bad input"):
         harness.run_process([sys.executable, "-c", failing], "the check", env=dict(os.environ))
+
+
+def test_sampler_keeps_the_peak_of_a_process_tree_memory():
+    """A child that holds 64 MB in a grandchild: the sampled tree memory sees it, the child's own does not."""
+    import subprocess
+    grandchild = "b = bytearray(64 * 2**20); import time; time.sleep(1.0)"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grandchild!r}])"
+    proc = subprocess.Popen([sys.executable, "-c", child])
+    tree = harness.Sampler(lambda: harness.tree_rss_kb(proc.pid), interval=0.02)
+
+    def own_kb():
+        try:
+            return harness.psutil.Process(proc.pid).memory_info().rss // 1024
+        except harness.psutil.Error:
+            return 0
+    own = harness.Sampler(own_kb, interval=0.02)
+    proc.wait()
+    assert tree.stop() > 64 * 1024 > own.stop()
+    assert harness.tree_rss_kb(proc.pid) == 0  # ended
