@@ -56,7 +56,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import LoadLog, Sampler, load1, load_text, machine, replace_section, tree_rss_kb  # noqa: E402,E501
+from benchmarks.harness import (LoadLog, Sampler, load1, load_text, machine, replace_section,  # noqa: E402
+                                tree_rss_kb)
 
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 DEFAULT_SOURCES = [os.path.join(SHARED, "data", "ntu60_samples", "nturgb+d_skeletons"),

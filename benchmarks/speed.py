@@ -48,7 +48,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.harness import RESULTS, UCLA_DATA, LoadLog, load_text, pooled, publish, ratio, run_process, run_rounds  # noqa: E402,E501
+from benchmarks.harness import (RESULTS, UCLA_DATA, LoadLog, load_text, pooled, publish, ratio,  # noqa: E402
+                                run_process, run_rounds)
 
 HEADING = "## CPU speed"
 NUM_CLASSES = 60
