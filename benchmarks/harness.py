@@ -6,8 +6,11 @@ on, its load, and the RESULTS.md section writer. Each script keeps only what it 
     rounds.ratio("plain", "fast")          # median over rounds of plain / fast in the same round
     load = LoadLog()                       # 1-minute load average now ...
     load.end()                             # ... and at the end: load.text() == "1.2 -> 1.9"
-    machine().cpu, machine().isa()         # "Intel(R) Xeon(R) Processor", "AVX2, AVX-512"
-    replace_section("benchmarks/RESULTS.md", "## Distillation speed", text)
+    machine().cpu, machine().isa()         # e.g. "AMD EPYC 7B13 64-Core Processor", "AVX2, no AVX-512"
+    publish(text, "## Distillation speed", write=True)   # print it, replace that section of RESULTS.md
+    replace_section(path, "### 1000 files", body, within="## NTU preparation speed")  # one subsection
+    run_process(cmd, "worker")             # a process contestant: its output, or an error naming it
+    Sampler(lambda: tree_rss_kb(pid))      # a value sampled in the background; .stop() gives its peak
 
 Why interleaved: the machine is shared, so its load changes during a run. Contestants timed in
 the same round see about the same load, and the median of per-round ratios cancels most of it,
