@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from datetime import datetime, timezone
 from typing import Callable, Dict, List
 
@@ -29,6 +28,8 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+
+from benchmarks.harness import publish, round_ratios, run_rounds  # noqa: E402
 
 CONFIG = "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml"
 HEADING = "## Distillation speed"
@@ -68,19 +69,13 @@ def measure(steps: int, warmup: int) -> Dict[str, List[float]]:
         "distill step": lambda: step(lambda: distiller.train_step(student, student.head, x, y)),
         "teacher forward": lambda: distiller.teacher_logits(x).numpy(),
     }
-    times: Dict[str, List[float]] = {k: [] for k in actions}
-    for i in range(warmup + steps):
-        for name, action in actions.items():
-            t0 = time.perf_counter()
-            action()
-            if i >= warmup:
-                times[name].append(time.perf_counter() - t0)
-    return times
+    rounds = run_rounds(actions, steps, warmup=warmup)
+    return {name: [t for r in times for t in r] for name, times in rounds.wall.items()}
 
 
 def report(times: Dict[str, List[float]], command: str) -> str:
     med = {k: float(np.median(v)) for k, v in times.items()}
-    ratios = np.array(times["distill step"]) / np.array(times["plain step"])
+    ratios = np.array(round_ratios(times["distill step"], times["plain step"]))
     threads = os.environ.get("OMP_NUM_THREADS", "unset (1)")
     lines = [HEADING, "",
              f"`{command}` ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, OMP_NUM_THREADS {threads}, "
@@ -107,10 +102,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     command = "python benchmarks/distill_speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(measure(args.steps, args.warmup), command.strip())
-    print(text)
-    if args.write_results:
-        from benchmarks.results_md import replace_section
-        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    publish(text, HEADING, args.write_results)
     return 0
 
 

@@ -48,12 +48,17 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
+from functools import partial
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from benchmarks.harness import (LoadLog, Sampler, load1, load_text, machine, replace_section,  # noqa: E402
+                                tree_rss_kb)
+
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 DEFAULT_SOURCES = [os.path.join(SHARED, "data", "ntu60_samples", "nturgb+d_skeletons"),
                    os.path.join(SHARED, "fixtures", "ntu60_raw_small", "nturgb+d_skeletons")]
@@ -150,47 +155,6 @@ def patch_reference(reference_dir: str, work_dir: str, raw_dir: str, names: list
         np.savetxt(os.path.join(stats, f"{key}.txt"), ids[:, column], fmt="%d")
 
 
-class _TreeMemory:
-    """Samples the summed resident memory of a process and its descendants."""
-
-    def __init__(self, pid: int, interval: float = 0.05):
-        self.pid, self.interval, self.peak_kb = pid, interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _tree(self, pid: int) -> list[int]:
-        out = [pid]
-        try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children") as f:
-                    for child in f.read().split():
-                        out += self._tree(int(child))
-        except OSError:
-            pass
-        return out
-
-    def _rss_kb(self, pid: int) -> int:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(self._rss_kb(p) for p in self._tree(self.pid)))
-            self._stop.wait(self.interval)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak_kb
-
-
 def run(cmd: list[str], cwd: str, log_path: str) -> tuple[float, int, int, float]:
     """Run ``cmd``; return (wall seconds, peak RSS KB of its largest process, sampled
     peak KB of its whole process tree, CPU seconds of the tree). Exits if it fails."""
@@ -198,10 +162,10 @@ def run(cmd: list[str], cwd: str, log_path: str) -> tuple[float, int, int, float
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 env=dict(os.environ, OMP_NUM_THREADS="1"))
-        tree = _TreeMemory(proc.pid)
+        tree = Sampler(partial(tree_rss_kb, proc.pid))
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        tree_kb = tree.stop()
+        tree_kb = int(tree.stop())
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with status {proc.returncode}; see {log_path}")
@@ -236,37 +200,22 @@ def compare(reference_work: str, ours: str, dataset: str = "ntu60") -> list[str]
     return lines
 
 
+def subsection_order(heading: str) -> tuple:
+    """Speed subsections by dataset (NTU-60 first) and input size, then the others as they were."""
+    m = SPEED_HEADING.fullmatch(heading)
+    return (0, bool(m.group(2)), int(m.group(1))) if m else (1, False, 0)
+
+
 def write_results(path: str, body: str | None = None, memory: str | None = None,
                   num_files: int | None = None, dataset: str = "ntu60") -> None:
     """Update the NTU section of RESULTS.md. It holds one ``### <n> files`` subsection of
     speed per input size and the MEMORY_HEADING subsection: ``body`` replaces (or adds)
     the subsection of ``num_files``, ``memory`` the memory one; the other subsections and
     the other sections of the file are kept."""
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    found = pattern.search(text)
-    parts = re.split(r"^(### .*)\n", found.group(), flags=re.M) if found else [""]
-    # parts: [text before the first subsection, heading, body, heading, body, ...]
-    subsections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    if body is not None:
-        suffix = "" if dataset == "ntu60" else f", {DATASET_LABELS[dataset]}"
-        subsections[f"### {num_files} files{suffix}"] = body.strip()
-    if memory is not None:
-        subsections[MEMORY_HEADING] = memory.strip()
-    speed = {h: m for h in subsections if (m := SPEED_HEADING.fullmatch(h))}
-    order = sorted(speed, key=lambda h: (bool(speed[h].group(2)), int(speed[h].group(1))))
-    order += [h for h in subsections if h not in speed]
-    section = f"{SECTION}\n\n{SECTION_INTRO}\n"
-    for heading in order:
-        section += f"\n{heading}\n\n{subsections[heading]}\n"
-    if found:
-        text = text[:found.start()] + section + "\n" + text[found.end():]
-    else:
-        text = text.rstrip() + "\n\n" + section
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text.rstrip() + "\n")
-    os.replace(tmp, path)
+    suffix = "" if dataset == "ntu60" else f", {DATASET_LABELS[dataset]}"
+    for heading, text in ((f"### {num_files} files{suffix}", body), (MEMORY_HEADING, memory)):
+        if text is not None:
+            replace_section(path, heading, text, within=SECTION, intro=SECTION_INTRO, order=subsection_order)
 
 
 def run_ours(raw: str, out: str, args) -> tuple[float, int, int, float]:
@@ -324,7 +273,7 @@ def main() -> None:
                 f"`prepare_ntu.py --num-workers {args.num_workers}` alone on {len(names)} files "
                 f"({text_mb / 1024:.1f} GB of text, the shared files replicated as above; "
                 f"{out_mb / 1024:.1f} GB written): {seconds:.0f} s wall, {cpu:.0f} CPU s "
-                f"(1-minute load average {os.getloadavg()[0]:.1f} at the end), peak RSS "
+                f"(1-minute load average {load_text(load1())} at the end), peak RSS "
                 f"{peak / 1024:.0f} MB for the largest process and {tree / 1024:.0f} MB summed "
                 f"over the main process and its workers (sampled every 50 ms). The samples "
                 f"never stay in memory: in pass 1 each worker spools its samples to a file "
@@ -345,7 +294,7 @@ def main() -> None:
     # reference with the mean of its two neighbours; the table gives medians.
     ours_runs = [run_ours(raw, ours_out, args)]
     ref_runs = []  # per round: [(script, seconds, cpu, peak)] for the three scripts
-    load_start = os.getloadavg()[0]
+    load = LoadLog()
     for round_index in range(args.rounds):
         scripts = []
         for script in REFERENCE_SCRIPTS:
@@ -363,17 +312,17 @@ def main() -> None:
     print("\n".join(checks))
     input_mb = sum(os.path.getsize(os.path.realpath(os.path.join(raw, n + ".skeleton")))
                    for n in names) / 2**20
-    cpus = os.cpu_count()
-    load = os.getloadavg()[0]
+    load.end()
+    host = machine()
     ours_peak = max(r[1] for r in ours_runs)
     ours_tree = max(r[2] for r in ours_runs)
     table = [
         f"Input: {len(names)} {DATASET_LABELS[args.dataset]} `.skeleton` files "
         f"({input_mb:.0f} MB of text), the "
         f"{sum(len([f for f in os.listdir(d) if f.endswith('.skeleton')]) for d in args.sources)} "
-        f"shared files replicated under new names. Machine: {cpus} CPUs shared with other "
-        f"jobs (1-minute load average {load_start:.1f} when the reference first started, "
-        f"{load:.1f} at the end), Python {sys.version.split()[0]}, NumPy {np.__version__}. "
+        f"shared files replicated under new names. Machine: {host.cores} CPUs shared with other "
+        f"jobs (1-minute load average {load_text(load.start_value)} when the reference first started, "
+        f"{load_text(load.end_value)} at the end), Python {host.python}, NumPy {host.numpy}. "
         f"{args.rounds} round(s): ours ran before the first reference run and after each "
         f"one; times are medians.",
         "",

@@ -33,16 +33,17 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import platform
 import sys
 import tempfile
-import time
-from typing import Dict, List, Optional, Tuple
+from functools import partial
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+
+from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, ratio, run_rounds, summary  # noqa: E402
 
 HEADING = "## ONNX Runtime speed"
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
@@ -67,8 +68,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batches", type=int, nargs="+", default=[1, 16], help="batch sizes (default 1 16)")
     p.add_argument("--sweep", action="store_true", help="also time other session options (batch 1)")
     p.add_argument("--ucla-weights", default=None, help="CTRGCN_light NW-UCLA weights for the int8 agreement")
-    p.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
-                   help="NW-UCLA all_sqe folder (default ../shared)")
+    p.add_argument("--data", default=UCLA_DATA, help="NW-UCLA all_sqe folder (default ../shared)")
     p.add_argument("--work-dir", default=None, help="where to export (default: a temporary folder)")
     p.add_argument("--write-results", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     return p.parse_args(argv)
@@ -140,34 +140,6 @@ def raw_paddle2onnx_counts(model, shape: Tuple[int, ...], out_dir: str) -> colle
 # ----------------------------------------------------------------------------- timing
 
 
-def interleaved(runners: Dict[str, Tuple[object, np.ndarray]], rounds: int, reps: int,
-                clock=time.perf_counter) -> Dict[str, List[List[float]]]:
-    """Per runner, per round, the times (ms, by ``clock``: wall or process CPU time) of ``reps``
-    runs; one untimed run first."""
-    times = {name: [] for name in runners}
-    for run, x in runners.values():
-        run(x)
-    for _ in range(rounds):
-        for name, (run, x) in runners.items():
-            batch = []
-            for _ in range(reps):
-                t = clock()
-                run(x)
-                batch.append((clock() - t) * 1e3)
-            times[name].append(batch)
-    return times
-
-
-def summary(rounds: List[List[float]]) -> Tuple[float, float]:
-    flat = [t for r in rounds for t in r]
-    return float(np.median(flat)), float(np.min(flat))
-
-
-def ratio(a: List[List[float]], b: List[List[float]]) -> float:
-    """Median over rounds of (median of a in the round) / (median of b in the round)."""
-    return float(np.median([np.median(x) / np.median(y) for x, y in zip(a, b)]))
-
-
 def session_runner(path: str, level: str = "ALL", threads: int = 2, spin: bool = False, parallel: bool = False,
                    disabled: Tuple[str, ...] = ()):
     import onnxruntime as ort
@@ -190,13 +162,14 @@ def session_creation_ms(models: Dict[str, dict], threads: int, repeats: int = 5)
     (graph optimisation included), models interleaved ``repeats`` times."""
     from paddlevideo.inference import PredictorOptions, create_predictor
     options = PredictorOptions(backend="onnxruntime", cpu_threads=threads)
-    times = {name: [] for name in models}
-    for _ in range(repeats):
-        for name, m in models.items():
-            start = time.process_time()
-            create_predictor(m["fp32"], None, options)
-            times[name].append((time.process_time() - start) * 1e3)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    rounds = run_rounds({name: partial(create_predictor, m["fp32"], None, options) for name, m in models.items()},
+                        repeats)
+    return {name: 1e3 * rounds.median(name, "cpu") for name in models}
+
+
+def timed_ms(runners: Dict[tuple, Tuple[object, np.ndarray]], rounds: int, reps: int, clock: str = "wall"):
+    """Per runner (a predictor's run and its input), per round, the ms of ``reps`` runs; one untimed run first."""
+    return run_rounds({k: partial(run, x) for k, (run, x) in runners.items()}, rounds, reps, warmup=1).ms(clock)
 
 
 # ----------------------------------------------------------------------------- NW-UCLA int8 agreement
@@ -241,7 +214,7 @@ def main(argv=None) -> int:
         print(f"error: --torch-ctrgcn {args.torch_ctrgcn}: no such file", file=sys.stderr)
         return 2
     work = args.work_dir or tempfile.mkdtemp(prefix="onnx_speed_")
-    load_start = os.getloadavg()[0]
+    load = LoadLog()
     models: Dict[str, dict] = {}
     for name, config in MODELS:
         cfg, model, exported = export_model(os.path.join(CONFIGS, config), None, os.path.join(work, name))
@@ -283,14 +256,14 @@ def main(argv=None) -> int:
                     runners[(name, PADDLE, spin)] = (create_predictor(m[PADDLE], None, paddle_options).run, x)
         reps = args.reps if batch == 1 else 1
         print(f"timing batch {batch}: {len(runners)} runners x {args.rounds} rounds x {reps} runs", flush=True)
-        latency[batch] = interleaved(runners, args.rounds, reps)
+        latency[batch] = timed_ms(runners, args.rounds, reps)
         if batch == 1:
             options = PredictorOptions(backend="onnxruntime", cpu_threads=1)
             runners = {(name, precision, "cpu"): (create_predictor(m[precision], None, options).run, x)
                        for name, m in models.items() for precision in ("fp32", "int8") if m[precision]
                        for x in [np.random.RandomState(0).standard_normal((1, *m["shape"])).astype(np.float32)]}
             print(f"CPU time, 1 thread: {len(runners)} runners", flush=True)
-            latency[batch].update(interleaved(runners, args.rounds, args.reps, clock=time.process_time))
+            latency[batch].update(timed_ms(runners, args.rounds, args.reps, clock="cpu"))
 
     sweep = None
     if args.sweep:
@@ -306,24 +279,13 @@ def main(argv=None) -> int:
                 kw = {"threads": args.threads, **kw}
                 runners[(name, label)] = (session_runner(models[name]["fp32"], **kw), x)
         print(f"sweep: {len(runners)} runners", flush=True)
-        sweep = interleaved(runners, args.rounds, args.reps)
+        sweep = timed_ms(runners, args.rounds, args.reps)
 
     ucla = ucla_agreement(args, work)
-    load_end = os.getloadavg()[0]
-    text = report(args, models, latency, sweep, ucla, (load_start, load_end), ort.__version__)
-    print(text)
-    if args.write_results:
-        from benchmarks.results_md import replace_section
-        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    load.end()
+    text = report(args, models, latency, sweep, ucla, (load.start_value, load.end_value), ort.__version__)
+    publish(text, HEADING, args.write_results)
     return 0
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
 
 
 def command_line(args) -> str:
@@ -351,7 +313,7 @@ def report(args, models, latency, sweep, ucla, load, ort_version) -> str:
     lines = [HEADING, "",
              f"ONNX Runtime {ort_version}, CPU, {args.threads} intra-op threads, through the predictor of "
              "`tools/predict.py --backend onnxruntime` (session level ALL, sequential executor). "
-             f"{cpu_name()}, {os.cpu_count()} cores shared with other jobs (1-minute load average "
+             f"{machine().cpu}, {os.cpu_count()} cores shared with other jobs (1-minute load average "
              f"{load[0]:.1f} at the start, {load[1]:.1f} at the end): absolute times are inflated and noisy, "
              "ratios measured in the same rounds are the comparable numbers. Models and settings timed "
              f"interleaved, {args.rounds} rounds ({args.reps} runs per round at batch 1, 1 at batch 16); median "

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import traceback
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Dict, List, Mapping, Optional
 
 import numpy as np
@@ -42,14 +43,13 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.onnx_speed import interleaved, summary  # noqa: E402
+from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, run_rounds  # noqa: E402
 
 HEADING = "## Smaller deployables"
 CONFIG = os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_tiny_ucla_joint.yaml")
 WEIGHTS = next((w for w in (os.path.join(ROOT, "benchmarks", "weights", f"ctrgcn_tiny_ucla_joint{s}.pdparams")
              for s in ("", "_short")) if os.path.isfile(w)),  # the full recipe's, else the short one's
             os.path.join(ROOT, "benchmarks", "weights", "ctrgcn_tiny_ucla_joint.pdparams"))
-UCLA_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe")
 CALIBRATION_SAMPLES = 128
 # routes to a fp16 / int8 Paddle inference model (the summary paragraph is written when all of them fail)
 PADDLE_LOW_PRECISION = ("fp16 inference model", "int8 PTQ of the inference model", "export of that int8 model")
@@ -321,23 +321,18 @@ def main(argv=None) -> None:
     onnx_fp32.error = onnx_int8.error
     routes += [onnx_fp32, onnx_int8]
 
-    args.load_start = os.getloadavg()[0]
-    times = interleaved(runners, args.rounds, args.reps)
-    args.load_end = os.getloadavg()[0]
-    latency = {key: summary(t)[0] for key, t in times.items()}
+    load = LoadLog()
+    times = run_rounds({key: partial(run, x) for key, (run, x) in runners.items()}, args.rounds, args.reps, warmup=1)
+    args.load_start, args.load_end = load.start_value, load.end().end_value
+    latency = {key: 1e3 * times.median(key) for key in runners}
     body = format_section(routes, latency, args, len(x), paddle.__version__)
-    if args.no_write:
-        print(body)
-        return
-    from benchmarks.results_md import replace_section
-    replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, body)
-    print(body)
+    publish(body, HEADING, not args.no_write)
 
 
 def format_section(routes: List[Route], latency: Dict[str, float], args, samples: int, version: str) -> str:
     lines = [HEADING, "",
              f"CTRGCN_tiny, NW-UCLA weights `{os.path.relpath(args.weights, ROOT)}`, Paddle {version} on CPU "
-             f"(AVX2, no AVX-512). Agreement with the fp32 Paddle inference model on the {samples} view-3 "
+             f"({machine().isa()}). Agreement with the fp32 Paddle inference model on the {samples} view-3 "
              f"validation samples; latency at batch 1, {args.threads} threads, median of {args.rounds} interleaved "
              f"rounds x {args.reps} runs (load average {args.load_start:.1f} -> {args.load_end:.1f}: compare "
              f"by ratio). Calibration: {CALIBRATION_SAMPLES} training samples (views 1-2).", "",

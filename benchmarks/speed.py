@@ -40,8 +40,8 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -49,8 +49,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from benchmarks.harness import (RESULTS, UCLA_DATA, LoadLog, load_text, pooled, publish, ratio,  # noqa: E402
+                                run_process, run_rounds)
+
 HEADING = "## CPU speed"
-RESULTS = os.path.join(ROOT, "benchmarks", "RESULTS.md")
 NUM_CLASSES = 60
 RESULT_TAG = "SPEED_RESULT "
 PATHS = ("plain", "fast")
@@ -84,7 +86,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--frames", type=int, default=d["frames"], help="T of the (3, T, 25, 2) input")
     p.add_argument("--train-batch", type=int, default=d["train_batch"], help="training batch size")
     p.add_argument("--batches", type=int, nargs="+", default=d["batches"], help="inference batch sizes")
-    p.add_argument("--ucla", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
+    p.add_argument("--ucla", default=UCLA_DATA,
                    help="NW-UCLA all_sqe folder for the epoch estimate")
     p.add_argument("--ucla-iters", type=int, default=d["ucla_iters"],
                    help="training iterations timed on NW-UCLA (logged in 3 intervals, the first left out)")
@@ -143,18 +145,18 @@ def train_worker(model_name: str, path: str, warmup: int, steps: int, frames: in
     x = paddle.to_tensor(rng.randn(batch, *input_shape(frames)).astype("float32"))
     labels = paddle.to_tensor(rng.randint(0, NUM_CLASSES, (batch, 1)))
     model.train()
-    wall, cpu, losses = [], [], []
-    for _ in range(warmup + steps):
-        w, c = time.perf_counter(), time.process_time()
+    losses = []  # of every step, the untimed ones too
+
+    def step() -> None:
         out = model([x, labels], mode="train")
         out["loss"].backward()
         opt.step()
         opt.clear_grad()
         losses.append(float(out["loss"]))
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-    return {"wall": wall[warmup:], "cpu": cpu[warmup:], "losses": losses, "mkl": mkl or "default",
-            "threads": os.environ.get("OMP_NUM_THREADS", "1")}
+
+    rounds = run_rounds({"step": step}, steps, warmup=warmup)
+    return {"wall": pooled(rounds.wall["step"]).tolist(), "cpu": pooled(rounds.cpu["step"]).tolist(),
+            "losses": losses, "mkl": mkl or "default", "threads": os.environ.get("OMP_NUM_THREADS", "1")}
 
 
 def rounds_per_batch(reps: int, batch: int) -> int:
@@ -195,16 +197,20 @@ def infer_worker(model_name: str, threads: int, reps: int, frames: int, batches:
     for batch, x in inputs.items():
         keys = [key for key in predictors if batch == 1 or key not in (ONE_THREAD_OFF, ONE_THREAD_ON)]
         diffs = {key: float(np.abs(predictors[key].run(x) - want[batch]).max()) for key in keys}  # also warms up
-        wall, cpu = {key: [] for key in keys}, {key: [] for key in keys}
-        for r in range(rounds_per_batch(reps, batch)):
-            for key in keys[r % len(keys):] + keys[:r % len(keys)]:
-                w, c = time.perf_counter(), time.process_time()
-                predictors[key].run(x)
-                wall[key].append(1000 * (time.perf_counter() - w))
-                cpu[key].append(1000 * (time.process_time() - c))
-        result[str(batch)] = {key: {"rounds_ms": wall[key], "rounds_cpu_ms": cpu[key], "diff": diffs[key]}
-                              for key in keys}
+        rounds = run_rounds({key: partial(predictors[key].run, x) for key in keys}, rounds_per_batch(reps, batch),
+                            order="rotate")
+        wall, cpu = rounds.ms("wall"), rounds.ms("cpu")
+        result[str(batch)] = {key: {"rounds_ms": [t for (t,) in wall[key]], "rounds_cpu_ms": [t for (t,) in cpu[key]],
+                                    "diff": diffs[key]} for key in keys}
     return result
+
+
+def train_run(model: str, path: str, args, load: LoadLog) -> dict:
+    """One training worker process of ``model`` on ``path``; prints its medians and the load."""
+    res = run_worker("train", model, args, path)
+    print(f"train {model} {path}: median {np.median(res['wall']):.2f} s/step "
+          f"(CPU {np.median(res['cpu']):.2f} s), load {load.mark()}", flush=True)
+    return res
 
 
 def run_worker(kind: str, model: str, args, path: Optional[str] = None) -> dict:
@@ -218,11 +224,10 @@ def run_worker(kind: str, model: str, args, path: Optional[str] = None) -> dict:
         cmd += ["--path", path]
     if path != "fast":
         env.pop("MKL_DEBUG_CPU_TYPE", None)  # Paddle's default MKL kernels (plain training, Paddle Inference)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = run_process(cmd, f"worker {kind} {model} {path or ''}", env)
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_TAG)]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"worker {kind} {model} {path or ''} failed (exit {proc.returncode}):\n"
-                           f"{proc.stderr[-3000:]}")
+    if not lines:
+        raise RuntimeError(f"worker {kind} {model} {path or ''} printed no result:\n{proc.stderr[-3000:]}")
     return json.loads(lines[-1][len(RESULT_TAG):])
 
 
@@ -274,6 +279,23 @@ def epoch_estimate(costs: Sequence[Tuple[float, float]], valid_s: float, samples
             "official_h": official_s / 3600.0, "official": f"{official_epochs} x {official_repeat}"}
 
 
+def data_overrides(data: str) -> List[str]:
+    return [f"DATASET.{split}.file_path={data}" for split in ("train", "valid", "test")]
+
+
+def ucla_training_run(config: str, data: str, iters: int, log_interval: int, seed: int,
+                      env: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
+    """``main.py --validate -c config`` on the NW-UCLA folder ``data``: one epoch without repeat, stopped
+    after ``iters`` iterations (then the validation pass), logged every ``log_interval``; (stdout, train.log)."""
+    with tempfile.TemporaryDirectory() as out:
+        overrides = data_overrides(data) + [f"output_dir={out}", f"log_interval={log_interval}", "epochs=1",
+                                            "DATASET.train.repeat=1"]
+        cmd = [sys.executable, "main.py", "--validate", "-c", config, "--max_iters", str(iters), "--seed", str(seed)]
+        proc = run_process(cmd + [a for item in overrides for a in ("-o", item)], f"main.py -c {config}", env)
+        with open(os.path.join(out, "train.log")) as f:
+            return proc.stdout, f.read()
+
+
 def ucla_epoch(model: str, data: str, iters: int) -> Optional[dict]:
     """main.py --validate on NW-UCLA (repeat 1) for ``iters`` iterations logged in 3 intervals; the epoch estimate."""
     config = ucla_config(model)
@@ -282,21 +304,10 @@ def ucla_epoch(model: str, data: str, iters: int) -> Optional[dict]:
     from paddlevideo.loader.builder import build_dataset
     from paddlevideo.config import get_config
 
-    data_overrides = [f"DATASET.{split}.file_path={data}" for split in ("train", "valid", "test")]
-    cfg = get_config(config, overrides=data_overrides, show=False)
+    cfg = get_config(config, overrides=data_overrides(data), show=False)
     train_cfg = cfg["DATASET"]["train"]
     samples = build_dataset({**train_cfg, "repeat": 1}, cfg["PIPELINE"]["train"]).num_samples
-    with tempfile.TemporaryDirectory() as out:
-        overrides = data_overrides + [f"output_dir={out}", f"log_interval={max(1, iters // 3)}", "epochs=1",
-                                      "DATASET.train.repeat=1"]
-        cmd = [sys.executable, "main.py", "--validate", "-c", config, "--max_iters", str(iters), "--seed", "1"]
-        for item in overrides:
-            cmd += ["-o", item]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        log_path = os.path.join(out, "train.log")
-        log = open(log_path).read() if os.path.isfile(log_path) else ""
-    if proc.returncode != 0:
-        raise RuntimeError(f"main.py on NW-UCLA failed for {model}:\n{proc.stderr[-3000:]}")
+    _, log = ucla_training_run(config, data, iters, max(1, iters // 3), seed=1)
     try:
         costs, valid_s = parse_train_log(log)
     except ValueError as e:
@@ -309,13 +320,6 @@ def ucla_epoch(model: str, data: str, iters: int) -> Optional[dict]:
 
 # ----------------------------------------------------------------------------- report
 
-def load_average() -> str:
-    try:
-        return "{:.1f}".format(os.getloadavg()[0])
-    except OSError:
-        return "n/a"
-
-
 def code_version() -> str:
     """``commit <short hash>`` of the checkout this script runs in, '+ local changes' when tracked
     files differ from it; 'unknown' outside a git checkout."""
@@ -326,11 +330,6 @@ def code_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"commit {commit}" + (" + local changes" if dirty else "")
-
-
-def per_round_ratio(slow: Sequence[float], fast: Sequence[float]) -> float:
-    """Median over rounds of slow[r] / fast[r] (robust to load changing between rounds)."""
-    return float(np.median(np.asarray(slow, dtype=float) / np.asarray(fast, dtype=float)))
 
 
 def command_line(args) -> str:
@@ -430,14 +429,14 @@ def report(args, models: List[str], train: Dict, infer: Dict, ucla: Dict, loads:
                             + [r[PLAIN_PREDICTOR]["diff"]])
                 cells = " | ".join(f"{np.median(r[key]['rounds_ms']):.0f} ({r[key]['diff']:.1e})"
                                    for key in map(lambda fo: predictor_key(*fo), PREDICTORS))
-                plain_fast = per_round_ratio(r[PLAIN_PREDICTOR]["rounds_ms"], r[FAST_PREDICTOR]["rounds_ms"])
-                off_on = per_round_ratio(r[OURS_OFF]["rounds_ms"], r[FAST_PREDICTOR]["rounds_ms"])
+                plain_fast = ratio(r[PLAIN_PREDICTOR]["rounds_ms"], r[FAST_PREDICTOR]["rounds_ms"])
+                off_on = ratio(r[OURS_OFF]["rounds_ms"], r[FAST_PREDICTOR]["rounds_ms"])
                 lines.append(f"| {model} | {batch} | {cells} | **{plain_fast:.2f}x** | {off_on:.2f}x |")
                 cpu_off_on = None
                 if ONE_THREAD_ON in r:
                     worst = max(worst, r[ONE_THREAD_ON]["diff"], r[ONE_THREAD_OFF]["diff"])
                     off, on = r[ONE_THREAD_OFF]["rounds_cpu_ms"], r[ONE_THREAD_ON]["rounds_cpu_ms"]
-                    cpu_off_on = per_round_ratio(off, on)
+                    cpu_off_on = ratio(off, on)
                     one_thread.append(f"{model} {np.median(off):.0f} / {np.median(on):.0f} ms = "
                                       f"**{cpu_off_on:.2f}x**")
                 if model == "CTRGCN" and batch == "1":
@@ -500,34 +499,26 @@ def main(argv=None) -> int:
         print(f"error: unknown backbone(s) {unknown}; registered: {BACKBONES.names()}", file=sys.stderr)
         return 2
     date, code = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), code_version()
-    loads = [load_average()]
+    load = LoadLog()
     train: Dict[str, Dict[str, list]] = {}
     infer: Dict[str, dict] = {}
     ucla: Dict[str, dict] = {}
     for model in models:
         if "train" not in args.skip:
-            train[model] = {p: [] for p in PATHS}
-            for r in range(args.train_rounds):
-                for path in (PATHS if r % 2 == 0 else PATHS[::-1]):
-                    res = run_worker("train", model, args, path)
-                    train[model][path].append(res)
-                    print(f"train {model} {path}: median {np.median(res['wall']):.2f} s/step "
-                          f"(CPU {np.median(res['cpu']):.2f} s), load {load_average()}", flush=True)
+            workers = {path: partial(train_run, model, path, args, load) for path in PATHS}
+            train[model] = run_rounds(workers, args.train_rounds, order="alternate").values
         if "infer" not in args.skip:
             infer[model] = run_worker("infer", model, args)
             print(f"infer {model}: " + ", ".join(
                 f"b{b} {k} {np.median(v['rounds_ms']):.0f} ms ({v['diff']:.1e})"
-                for b, r in infer[model].items() for k, v in r.items()) + f"; load {load_average()}", flush=True)
+                for b, r in infer[model].items() for k, v in r.items()) + f"; load {load.mark()}", flush=True)
         if "ucla" not in args.skip and os.path.isdir(args.ucla):
             ucla[model] = ucla_epoch(model, args.ucla, args.ucla_iters)
-            print(f"ucla {model}: {ucla[model]}, load {load_average()}", flush=True)
-    loads.append(load_average())
+            print(f"ucla {model}: {ucla[model]}, load {load.mark()}", flush=True)
+    load.end()
+    loads = [load_text(load.start_value), load_text(load.end_value)]
     text = report(args, models, train, infer, ucla, loads, date, paddle.__version__, code)
-    print(text)
-    if args.write_results:
-        from benchmarks.results_md import replace_section
-        replace_section(args.results, HEADING, text)
-        print(f"wrote {args.results}", file=sys.stderr)
+    publish(text, HEADING, args.write_results, args.results)
     return 0
 
 

@@ -36,20 +36,18 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
-
-import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.onnx_speed import interleaved, ratio, summary  # noqa: E402
-from benchmarks.ucla_report import gflops, trainable_params  # noqa: E402
+from benchmarks.harness import UCLA_DATA, LoadLog, publish, run_rounds  # noqa: E402
+from benchmarks.ucla_report import gflops, trainable_params, verified_predictors  # noqa: E402
 from paddlevideo.utils.train_log import read_train_log  # noqa: E402
 
 HEADING = "## CTRGCN_tiny ablation"
 CONFIGS = "configs/recognition/ctrgcn"
-UCLA_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe")
 SHORT_RECIPE = ("-o epochs=6 -o DATASET.train.repeat=1 -o OPTIMIZER.learning_rate.warmup_epochs=2 "
                 "-o \"OPTIMIZER.learning_rate.boundaries=[4]\" -o save_interval=2 -o val_interval=2")
 GROUPS = (1, 2, 4, 0)  # temporal_groups settings timed: dense, 2 and 4 groups, depthwise
@@ -325,19 +323,15 @@ def format_section(rows: List[Dict[str, object]], blocks: List[Dict[str, object]
 def measure(variants: Sequence[Variant], args) -> List[Dict[str, object]]:
     """Accuracy and costs of every variant, latencies timed interleaved."""
     from paddlevideo.inference.export import input_shape, load_eval_model
-    from paddlevideo.inference.predictor import PredictorOptions
-    from paddlevideo.inference.verify import open_verified_predictor
 
     rows, runners, onednn = [], {}, {}
     args.groups = {}
 
     def add_runners(name: str, exported, shape) -> None:
         """Verified predictors (oneDNN where it matches the dynamic graph) at batch 1 and 16."""
-        for batch in (1, 16):
-            options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
-            pred, ver = open_verified_predictor(exported.model_file, exported.params_file, options, shape, batch)
-            runners[(name, batch)] = (pred.run, np.random.RandomState(0).randn(batch, *shape).astype("float32"))
-            onednn[(name, batch)] = ver.options.uses_mkldnn
+        for batch, (pred, x, on) in verified_predictors(exported.model_file, exported.params_file, shape,
+                                                         args.threads).items():
+            runners[(name, batch)], onednn[(name, batch)] = (pred.run, x), on
     tmp = tempfile.mkdtemp(prefix="tiny_ablation_")
     try:
         # exports first: a to_static conversion after predictors have been timed failed once
@@ -365,21 +359,21 @@ def measure(variants: Sequence[Variant], args) -> List[Dict[str, object]]:
             args.groups[g] = {"params": trainable_params(model), "gflops": gflops(model, shape),
                               "params_bytes": cost.params_bytes}
             add_runners(v.name, exported, shape)
-        args.load_start = os.getloadavg()[0]
-        times = interleaved(runners, args.rounds, args.reps)
-        args.load_end = os.getloadavg()[0]
+        load = LoadLog()
+        times = run_rounds({k: partial(run, x) for k, (run, x) in runners.items()}, args.rounds, args.reps, warmup=1)
+        args.load_start, args.load_end = load.start_value, load.end().end_value
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for g, row in args.groups.items():
         key, dense = f"groups{g}", f"groups{GROUPS[0]}"
-        row["latency"] = {b: summary(times[(key, b)])[0] for b in (1, 16)}
+        row["latency"] = {b: 1e3 * times.median((key, b)) for b in (1, 16)}
         row["onednn"] = {b: onednn[(key, b)] for b in (1, 16)}
-        row["vs_dense"] = {b: ratio(times[(key, b)], times[(dense, b)]) for b in (1, 16)}
+        row["vs_dense"] = {b: times.ratio((key, b), (dense, b)) for b in (1, 16)}
     for r in rows:
-        r["latency"] = {b: summary(times[(r["name"], b)])[0] for b in (1, 16)}
+        r["latency"] = {b: 1e3 * times.median((r["name"], b)) for b in (1, 16)}
         r["onednn"] = {b: onednn[(r["name"], b)] for b in (1, 16)}
-        if ("ctrgcn", 1) in times:  # per-round ratios: a load change within the run hits both alike
-            r["speedup"] = {b: ratio(times[("ctrgcn", b)], times[(r["name"], b)]) for b in (1, 16)}
+        if ("ctrgcn", 1) in runners:  # per-round ratios: a load change within the run hits both alike
+            r["speedup"] = {b: times.ratio(("ctrgcn", b), (r["name"], b)) for b in (1, 16)}
     return rows
 
 
@@ -398,12 +392,7 @@ def main(argv=None) -> None:
         sys.exit(f"unknown variant(s) {sorted(unknown)}; known: {[v.name for v in VARIANTS]}")
     rows = measure(variants, args)
     body = format_section(rows, args.blocks, args, args.groups)
-    if args.no_write:
-        print(body)
-        return
-    from benchmarks.results_md import replace_section
-    replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, body)
-    print(body)
+    publish(body, HEADING, not args.no_write)
 
 
 if __name__ == "__main__":

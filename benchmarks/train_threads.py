@@ -12,18 +12,21 @@ Reported: the median over rounds for each setting and the median of the per-roun
 from __future__ import annotations
 
 import argparse
+import functools
 import os
-import platform
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from typing import Dict, List
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from benchmarks.harness import LoadLog, load_text, machine, publish, ratio, run_rounds  # noqa: E402
+from benchmarks.speed import ucla_training_run  # noqa: E402
+
 HEADING = "## Training threads: 1 or 2"
 MODELS = ("ctrgcn_tiny", "ctrgcn_light", "ctrgcn")
 LOG_INTERVAL = 20
@@ -31,27 +34,12 @@ LOG_INTERVAL = 20
 
 def train_ips(model: str, threads: int, data: str, iters: int) -> float:
     """Median samples/s of the logging intervals after the first, one main.py run."""
-    with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "main.py", "--validate", "-c", f"configs/recognition/ctrgcn/{model}_ucla_joint.yaml",
-               "--max_iters", str(iters), "-o", "epochs=1", "-o", "DATASET.train.repeat=1",
-               "-o", f"log_interval={LOG_INTERVAL}", "-o", f"output_dir={out}"]
-        cmd += [a for s in ("train", "valid", "test") for a in ("-o", f"DATASET.{s}.file_path={data}")]
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{model}, {threads} thread(s) failed:\n{r.stderr[-2000:]}")
-        ips = [float(x) for x in re.findall(r"ips: ([\d.]+) instance/sec", r.stdout)]
+    stdout, _ = ucla_training_run(f"configs/recognition/ctrgcn/{model}_ucla_joint.yaml", data, iters, LOG_INTERVAL,
+                                  seed=1234, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))  # main.py's seed
+    ips = [float(x) for x in re.findall(r"ips: ([\d.]+) instance/sec", stdout)]
     if len(ips) < 2:
         raise RuntimeError(f"{model}: fewer than 2 logging intervals in {iters} iterations; raise --iters")
     return float(np.median(ips[1:]))
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def main(argv=None) -> int:
@@ -65,36 +53,35 @@ def main(argv=None) -> int:
     if not os.path.isdir(args.data):
         print(f"error: NW-UCLA folder not found: {args.data}", file=sys.stderr)
         return 2
-    load_start = os.getloadavg()[0]
+    load = LoadLog()
     rows: Dict[str, Dict[int, List[float]]] = {}
+
+    def run(model: str, threads: int) -> float:
+        speed = train_ips(model, threads, args.data, args.iters)
+        print(f"{model}: {threads} thread(s) {speed:.1f} samples/s", flush=True)
+        return speed
+
     for model in args.models:
-        rows[model] = {1: [], 2: []}
-        for r in range(args.rounds):
-            for threads in (1, 2):
-                rows[model][threads].append(train_ips(model, threads, args.data, args.iters))
-                speed = rows[model][threads][-1]
-                print(f"{model} round {r + 1}: {threads} thread(s) {speed:.1f} samples/s", flush=True)
-    load_end = os.getloadavg()[0]
+        rounds = run_rounds({t: functools.partial(run, model, t) for t in (1, 2)}, args.rounds)
+        rows[model] = rounds.values
+    load.end()
     lines = [HEADING, "",
              f"`python benchmarks/train_threads.py --data {args.data} --rounds {args.rounds} --iters {args.iters} "
              "--write-results`   # reads ../shared", "",
-             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cpu_name()}, {os.cpu_count()} cores, "
-             f"1-minute load average {load_start:.1f} at the start and {load_end:.1f} at the end (other jobs "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine().cpu}, {os.cpu_count()} cores, "
+             f"1-minute load average {load_text(load.start_value)} at the start and {load_text(load.end_value)} "
+             "at the end (other jobs "
              f"paused). main.py training on NW-UCLA, batch 16, {args.iters} iterations per run, 1 and 2 threads "
              f"alternating, {args.rounds} rounds; samples/s: median over rounds (range).", "",
              "| model | 1 thread | 2 threads | 2 / 1 (median of rounds) |", "|---|---:|---:|---:|"]
     for model, by in rows.items():
         one, two = np.asarray(by[1]), np.asarray(by[2])
         lines.append(f"| {model} | {np.median(one):.1f} ({one.min():.1f}-{one.max():.1f}) | "
-                     f"{np.median(two):.1f} ({two.min():.1f}-{two.max():.1f}) | {np.median(two / one):.2f}x |")
+                     f"{np.median(two):.1f} ({two.min():.1f}-{two.max():.1f}) | {ratio(two, one):.2f}x |")
     lines += ["", "main.py sets `OMP_NUM_THREADS` to the number of cores it may use when the variable is unset "
               "(Paddle alone would use 1); set it to override.", ""]
     text = "\n".join(lines)
-    print(text)
-    if args.write_results:
-        sys.path.insert(0, ROOT)
-        from benchmarks.results_md import replace_section
-        replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING, text)
+    publish(text, HEADING, args.write_results)
     return 0
 
 

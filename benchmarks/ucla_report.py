@@ -36,11 +36,10 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -48,6 +47,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from benchmarks.harness import RESULTS, UCLA_DATA, LoadLog, replace_section, run_process, run_rounds  # noqa: E402
 from paddlevideo.utils.fileio import atomic_write  # noqa: E402
 from paddlevideo.utils.train_log import RunHistory, read_train_log  # noqa: E402
 
@@ -76,9 +76,7 @@ def export_with_the_tool(model: str, weights: str, out_dir: str, name: str) -> T
     longer, so the .json (and the bytes reported) would depend on what the report did before."""
     cmd = [sys.executable, os.path.join(ROOT, "tools", "export_model.py"), "-c", config_path(model),
            "-p", weights, "-o", out_dir]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
+    run_process(cmd, " ".join(cmd))
     stem = os.path.join(out_dir, name)
     return stem + ".json", stem + ".pdiparams"
 
@@ -120,6 +118,21 @@ def gflops(model, shape) -> float:
         for h in handles:
             h.remove()
     return total[0] / 1e9
+
+
+def verified_predictors(model_file: str, params_file: str, shape: Sequence[int], threads: int,
+                        batches: Sequence[int] = (1, 16)) -> Dict[int, tuple]:
+    """Per batch size: tools/predict.py's verified Paddle Inference predictor (oneDNN where it matches
+    the dynamic graph), a seeded random input (batch, *shape) and whether oneDNN is on."""
+    from paddlevideo.inference.predictor import PredictorOptions
+    from paddlevideo.inference.verify import open_verified_predictor
+
+    out = {}
+    for batch in batches:
+        options = PredictorOptions(cpu_threads=threads, enable_mkldnn=True)
+        pred, ver = open_verified_predictor(model_file, params_file, options, shape, batch)
+        out[batch] = (pred, np.random.RandomState(0).randn(batch, *shape).astype("float32"), ver.options.uses_mkldnn)
+    return out
 
 
 def weights_path(model: str, recipe: str, root: str = ROOT) -> str:
@@ -230,19 +243,16 @@ def plot_top1_per_epoch(histories: Dict[Tuple[str, str], RunHistory], path: str)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "NW-UCLA", "all_sqe"),
-                    help="NW-UCLA all_sqe folder (default ../shared)")
+    ap.add_argument("--data", default=UCLA_DATA, help="NW-UCLA all_sqe folder (default ../shared)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per model and batch size")
     ap.add_argument("--threads", type=int, default=2, help="Paddle Inference threads (default 2)")
     ap.add_argument("--load-log", action="append", default=[], metavar="FILE",
                     help="load log ('ISO-time load1 load5 load15' per line) giving the load column of training "
                          "logs whose done lines carry no load; repeatable")
     args = ap.parse_args()
-    args.load_start = os.getloadavg()[0]
+    load = LoadLog()
 
     from paddlevideo.inference.export import input_shape, load_eval_model
-    from paddlevideo.inference.predictor import PredictorOptions
-    from paddlevideo.inference.verify import open_verified_predictor
     from paddlevideo.loader.builder import build_dataset
     from paddlevideo.loader.class_names import class_names
     from paddlevideo.tasks import test_model
@@ -273,11 +283,8 @@ def main() -> None:
                                                            cfg["model_name"])
             costs[m] = {"params": trainable_params(model), "gflops": gflops(model, shape),
                         "bytes": os.path.getsize(model_file) + os.path.getsize(params_file)}
-            for batch in (1, 16):
-                options = PredictorOptions(cpu_threads=args.threads, enable_mkldnn=True)
-                pred, ver = open_verified_predictor(model_file, params_file, options, shape, batch)
-                predictors[(m, batch)] = (pred, np.random.RandomState(0).randn(batch, *shape).astype("float32"),
-                                          ver.options.uses_mkldnn)
+            for batch, timed in verified_predictors(model_file, params_file, shape, args.threads).items():
+                predictors[(m, batch)] = timed
         # predictions on the first validation samples, for the committed-weights test
         dataset = build_dataset(cfg["DATASET"]["test"], cfg["PIPELINE"]["test"])
         import paddle
@@ -291,24 +298,17 @@ def main() -> None:
             json.dump(expected, f, indent=1)
         rows[(m, recipe)] = {"top1": res["top1"], "top5": res.get("top5"), "per_class": res["per_class_accuracy"],
                              **costs[m], "train": train.get((m, recipe), {}), "expected": expected["samples"]}
-    latency: Dict[tuple, List[float]] = {k: [] for k in predictors}
-    for _ in range(args.repeats):  # interleaved: every model and batch once per round
-        for key, (pred, x, _) in predictors.items():
-            pred.run(x)
-            t = time.perf_counter()
-            pred.run(x)
-            latency[key].append((time.perf_counter() - t) * 1000)
+    # interleaved: every model and batch once per round, each timed run right after an untimed one
+    latency = run_rounds({k: partial(pred.run, x) for k, (pred, x, _) in predictors.items()}, args.repeats, settle=1)
     shutil.rmtree(tmp, ignore_errors=True)
-    args.load_end = os.getloadavg()[0]
-    medians = {k: float(np.median(v)) for k, v in latency.items()}
+    args.load_start, args.load_end = load.start_value, load.end().end_value
+    medians = {k: 1e3 * latency.median(k) for k in predictors}
     pareto = pareto_rows(rows, medians)
     recipes = "/".join(r for r in RECIPES if any(key[1] == r for key in rows))
     plot_pareto(pareto, os.path.join(figures, "ucla_pareto.png"),
                 f"NW-UCLA, {recipes} recipes, {args.threads} CPU threads")
-    from benchmarks.results_md import replace_section
-    replace_section(os.path.join(ROOT, "benchmarks", "RESULTS.md"), HEADING,
-                    format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto, progress,
-                                   names, args))
+    replace_section(RESULTS, HEADING, format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto,
+                                                     progress, names, args))
 
 
 def pareto_rows(rows, latency, reference: str = "ctrgcn") -> List[Dict[str, object]]:
@@ -347,10 +347,8 @@ def plot_pareto(pareto: List[Dict[str, object]], path: str, title: str) -> None:
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def percent(value: Optional[float]) -> str:

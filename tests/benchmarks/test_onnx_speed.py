@@ -1,28 +1,27 @@
-"""benchmarks/onnx_speed.py: interleaved timing, per-round ratios and the RESULTS.md section,
+"""benchmarks/onnx_speed.py: interleaved timing and the RESULTS.md section,
 on fake runners and numbers (the real run takes minutes; its output is in RESULTS.md)."""
 import argparse
 import collections
 
 import pytest
 
-from benchmarks import onnx_speed
+from benchmarks import harness, onnx_speed
 
 
-def test_interleaved_runs_round_robin_after_one_untimed_run():
-    calls = []
-    ticks = iter(range(1000))
-    runners = {name: ((lambda x, name=name: calls.append(name)), None) for name in ("a", "b")}
-    times = onnx_speed.interleaved(runners, rounds=2, reps=3, clock=lambda: next(ticks) / 1000)
-    assert calls == ["a", "b"] + ["a"] * 3 + ["b"] * 3 + ["a"] * 3 + ["b"] * 3
-    assert {name: [len(r) for r in rounds] for name, rounds in times.items()} == {"a": [3, 3], "b": [3, 3]}
-    assert all(t == pytest.approx(1.0) for rounds in times.values() for r in rounds for t in r)  # 1 tick = 1 ms
+def test_timed_ms_runs_round_robin_after_one_untimed_run(monkeypatch):
+    calls, clock = [], [0.0]
 
+    def runner(name):
+        def run(x):
+            calls.append((name, x))
+            clock[0] += 0.001  # 1 ms per run
+        return run
 
-def test_ratio_is_the_median_of_per_round_ratios():
-    ours = [[10, 12, 11], [40, 40, 40], [5, 5, 6]]
-    theirs = [[20, 20, 20], [50, 50, 50], [10, 10, 10]]
-    assert onnx_speed.ratio(ours, theirs) == pytest.approx(0.55)  # rounds: 0.55, 0.8, 0.5
-    assert onnx_speed.summary(ours) == (11.0, 5.0)
+    monkeypatch.setattr(harness, "wall_seconds", lambda: clock[0])
+    times = onnx_speed.timed_ms({name: (runner(name), i) for i, name in enumerate("ab")}, rounds=2, reps=3)
+    assert [n for n, _ in calls] == ["a", "b"] + ["a"] * 3 + ["b"] * 3 + ["a"] * 3 + ["b"] * 3
+    assert all(x == "ab".index(n) for n, x in calls)  # each runner gets its own input
+    assert times == {name: [[pytest.approx(1.0)] * 3] * 2 for name in "ab"}
 
 
 def fake_models():

@@ -133,3 +133,24 @@ def test_bad_arguments_are_errors(capsys):
     assert "--reps must be >= 1" in capsys.readouterr().err
     assert speed.main(["--models", "NoSuchNet", "--skip", "train", "infer", "ucla"]) == 2
     assert "unknown backbone(s) ['NoSuchNet']" in capsys.readouterr().err
+
+
+def test_ucla_training_run_builds_the_main_py_command_and_reads_its_log(monkeypatch):
+    seen = {}
+
+    def fake_run_process(cmd, what, env=None):
+        seen.update(cmd=cmd, what=what, env=env)
+        out = next(a.split("=", 1)[1] for a in cmd if a.startswith("output_dir="))
+        with open(f"{out}/train.log", "w") as f:
+            f.write("the log\n")
+        return type("Done", (), {"stdout": "ips: 12.5 instance/sec\n"})()
+
+    monkeypatch.setattr(speed, "run_process", fake_run_process)
+    stdout, log = speed.ucla_training_run("c.yaml", "/data", 9, 3, seed=1, env={"OMP_NUM_THREADS": "2"})
+    assert (stdout, log) == ("ips: 12.5 instance/sec\n", "the log\n")
+    cmd = seen["cmd"]
+    assert cmd[1:9] == ["main.py", "--validate", "-c", "c.yaml", "--max_iters", "9", "--seed", "1"]
+    overrides = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-o"]
+    assert {"DATASET.train.file_path=/data", "DATASET.valid.file_path=/data", "DATASET.test.file_path=/data",
+            "log_interval=3", "epochs=1", "DATASET.train.repeat=1"} <= set(overrides)
+    assert seen["env"] == {"OMP_NUM_THREADS": "2"} and "c.yaml" in seen["what"]

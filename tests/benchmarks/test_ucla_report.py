@@ -198,3 +198,23 @@ def test_gflops_of_ctrgcn_counts_every_ctrgc_conv_and_aggregation():
     conv4 = S * V2 * (4 * 64 * 8 + 128 * 8 + 2 * 128 * 16 + 256 * 16 + 2 * 256 * 32)
     # 0.964: the convolutions and classifier other than conv4, on the time-averaged embeddings
     assert total >= 0.964 + 2 * (aggregation + conv4) / 1e9
+
+
+def test_verified_predictors_give_a_seeded_input_per_batch(tmp_path):
+    """A small exported model: one predictor per batch size, its input (batch, *shape), logits per sample."""
+    import paddle
+
+    from paddlevideo.config import get_config
+    from paddlevideo.inference.export import export_paddle, load_eval_model
+    cfg = get_config(os.path.join(ur.ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_tiny_ucla_joint.yaml"),
+                     show=False, overrides=["MODEL.backbone.base_channel=8", "MODEL.head.in_channels=4",
+                                            "MODEL.backbone.blocks=[[1,1,true],[2,2,false]]"])
+    paddle.seed(0)
+    shape = (9, 16, 20, 1)
+    exported = export_paddle(load_eval_model(cfg, None), shape, str(tmp_path), "small")
+    timed = ur.verified_predictors(exported.model_file, exported.params_file, shape, threads=1, batches=(1, 2))
+    assert sorted(timed) == [1, 2]
+    for batch, (pred, x, onednn) in timed.items():
+        assert x.shape == (batch, *shape) and isinstance(onednn, bool)
+        assert pred.run(x).shape == (batch, 10)
+    assert (timed[2][1][:1] == timed[1][1]).all()  # the same seed: batch 2 starts with batch 1's sample
