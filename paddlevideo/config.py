@@ -205,8 +205,8 @@ def _apply_schema(section: Dict[str, Any], schema: Dict[str, Key], where: str) -
     prefix = f"{where}." if where else ""
     for key in section:
         if key not in schema:
-            raise ConfigError(f"{where or 'top level'}: unknown key '{key}'; accepted keys: "
-                              f"{', '.join(sorted(schema))}")
+            unknown = f"{where}: unknown key '{key}'" if where else f"unknown top-level key '{key}'"
+            raise ConfigError(f"{unknown}; accepted keys: {', '.join(sorted(schema))}")
     for key, spec in schema.items():
         if spec.only_with is not None:
             sibling, values = spec.only_with
@@ -217,7 +217,8 @@ def _apply_schema(section: Dict[str, Any], schema: Dict[str, Key], where: str) -
                 continue
         if key not in section:
             if spec.default is REQUIRED:
-                raise ConfigError(f"{where or 'top level'}: missing required key '{key}'")
+                raise ConfigError(f"{where}: missing required key '{key}'" if where
+                                  else f"missing required top-level key '{key}'")
             if spec.default is OPTIONAL:
                 continue
             default = spec.default(section) if callable(spec.default) else copy.deepcopy(spec.default)
