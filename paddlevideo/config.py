@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterable, List, Optional
 import yaml
 
 from .config_schema import OPTIONAL, REQUIRED, TOP_LEVEL, Built, Key
+from .utils.values import is_int, is_number
 
 __all__ = ["AttrDict", "ConfigError", "get_config", "parse_config", "override_config",
            "validate_config", "print_config"]
@@ -123,9 +124,9 @@ def _matches(value: Any, tp: Any) -> bool:
     if tp is bool:
         return isinstance(value, bool)
     if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return is_int(value)
     if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return is_number(value)
     if tp is str:
         return isinstance(value, str)
     if origin in (list, tuple, collections.abc.Sequence) or tp in (list, tuple):
