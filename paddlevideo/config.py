@@ -1,10 +1,14 @@
-"""YAML experiment configs: load, apply ``-o KEY=VALUE`` overrides, validate.
+"""YAML experiment configs: load, apply ``-o KEY=VALUE`` overrides, validate, fill in defaults.
 
-Validation is strict on purpose: an unknown key, a value of the wrong type or a
-misspelled boolean ("Fasle") is a :class:`ConfigError` that names the key path and the
-file. Sections that name a registered part (``name:``, ``format:``, ``framework:``, a
-pipeline step) are checked against that part's constructor signature, so the
-signature is the single place where a part's options and their types live.
+Validation is strict on purpose: an unknown key, a value of the wrong type or out of range, or
+a misspelled boolean ("Fasle") is a :class:`ConfigError` that names the key path and the file.
+Plain keys are checked against ``paddlevideo/config_schema.py``, which also gives their
+defaults; :func:`get_config` writes those into the config, so readers never need a default.
+Sections that name a registered part (``name:``, ``format:``, ``framework:``, a pipeline step)
+are checked against that part's constructor signature, so the signature is the single place
+where a part's options, types and defaults live. Cross-key checks: one skeleton graph per
+config (``GRAPH``), and ``INFERENCE`` derived from or agreeing with the model and its input
+pipeline.
 """
 from __future__ import annotations
 
@@ -233,8 +237,7 @@ def _check_value(value: Any, spec: Key, where: str) -> None:
         raise ConfigError(f"{where}: expected {_type_name(spec.type)}{hint}, got {value!r}")
     if spec.choices and value not in spec.choices:
         raise ConfigError(f"{where}: {value!r} is not one of: {', '.join(map(str, spec.choices))}")
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if spec.low is not None and number and value < spec.low:
+    if spec.low is not None and is_number(value) and value < spec.low:
         raise ConfigError(f"{where}: expected a value >= {spec.low}, got {value!r}")
     if spec.names_in is not None:
         registry = _registry(spec.names_in)

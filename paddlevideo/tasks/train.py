@@ -1,5 +1,9 @@
 """The training loop: data -> model -> loss -> optimizer, validation, checkpoints, resume.
 
+``train_model`` is three steps: :func:`build_run` (inputs checked, datasets, model, optimizer,
+resumed state), then per epoch :func:`train_one_epoch` and :func:`validate_and_checkpoint`.
+The config is read as ``get_config`` leaves it, defaults filled in (``paddlevideo/config_schema.py``).
+
 Files in ``output_dir`` (default ``output/<model_name>``):
 ``<model_name>_best.pdparams`` (best validation Top-1), ``<model_name>_epoch_<N>.pdparams``
 every ``save_interval`` epochs, ``<model_name>_latest.pdparams`` (last finished epoch),
@@ -18,7 +22,7 @@ augmentations and dropout masks as an uninterrupted one.
 CPU speed: with ``fast_cpu: true`` (the default) the CTR-GCN layers use their fast operator forms
 and main.py lets MKL use its AVX2 kernels on AMD CPUs (``paddlevideo/utils/cpu_math.py``);
 ``fast_cpu: false`` trains with upstream PaddleVideo's formulation and Paddle's default MKL
-kernels (same model, about 3x slower; benchmarks/speed.py measures both).
+kernels (same model; benchmarks/speed.py measures both).
 
 A config's ``DISTILL`` section adds a frozen teacher's soft targets to the loss
 (``paddlevideo/tasks/distill.py``); the log then shows its ``loss_ce`` and ``loss_kd`` parts.
