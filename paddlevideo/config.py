@@ -310,7 +310,7 @@ def _check_class_names(cfg: Dict[str, Any]) -> None:
         where = "INFERENCE.class_names"
         if not all(isinstance(n, str) for n in names):
             raise ConfigError(f"{where}: expected a list of strings, got {names!r}")
-    num_classes = ((cfg.get("MODEL") or {}).get("head") or {}).get("num_classes")
+    num_classes = cfg["MODEL"]["head"].get("num_classes")
     if isinstance(num_classes, int) and len(names) != num_classes:
         raise ConfigError(f"{where}: {len(names)} names for MODEL.head.num_classes {num_classes}; "
                           "expected one name per class, in label order")
@@ -326,7 +326,7 @@ def _graph_users(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> List[tu
     params = _signature_params(backbones.get(backbone["name"]))
     if "graph" in params:
         users.append(("MODEL.backbone", backbone, params["graph"].default))
-    for mode, section in (cfg.get("PIPELINE") or {}).items():
+    for mode, section in cfg["PIPELINE"].items():
         for part in ("sample", "transform"):
             for i, step in enumerate((section or {}).get(part) or []):
                 (name, kwargs), = step.items()
