@@ -58,13 +58,12 @@ def main(argv=None) -> int:
     except (ConfigError, RegistryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if not args.test and cfg.get("fast_cpu", True):  # before the process's first matrix product
+    if not args.test and cfg["fast_cpu"]:  # before the process's first matrix product
         from paddlevideo.utils.cpu_math import prefer_mkl_avx2
         note = prefer_mkl_avx2()
         if note:
             print(f"CPU math: {note}")
     from paddlevideo.tasks import test_model, train_model
-    from paddlevideo.tasks.train import output_dir_of
 
     _, world_size = get_dist_info()
     parallel = world_size > 1
@@ -76,7 +75,7 @@ def main(argv=None) -> int:
         else:
             resume = args.resume
             if resume == "auto":
-                resume = output_dir_of(cfg)
+                resume = cfg["output_dir"]
             train_model(cfg, weights=args.weights, parallel=parallel, validate=args.validate,
                         use_amp=args.amp, amp_level=args.amp_level, max_iters=args.max_iters,
                         resume=resume, seed=args.seed, max_epochs=args.max_epochs, show_config=True)

@@ -1,20 +1,28 @@
-"""YAML experiment configs: load, apply ``-o KEY=VALUE`` overrides, validate.
+"""YAML experiment configs: load, apply ``-o KEY=VALUE`` overrides, validate, fill in defaults.
 
-Validation is strict on purpose: an unknown key, a value of the wrong type or a
-misspelled boolean ("Fasle") is a :class:`ConfigError` that names the key path and the
-file. Sections that name a registered part (``name:``, ``format:``, ``framework:``, a
-pipeline step) are checked against that part's constructor signature, so the
-signature is the single place where a part's options and their types live.
+Validation is strict on purpose: an unknown key, a value of the wrong type or out of range, or
+a misspelled boolean ("Fasle") is a :class:`ConfigError` that names the key path and the file.
+Plain keys are checked against ``paddlevideo/config_schema.py``, which also gives their
+defaults; :func:`get_config` writes those into the config, so readers never need a default.
+Sections that name a registered part (``name:``, ``format:``, ``framework:``, a pipeline step)
+are checked against that part's constructor signature, so the signature is the single place
+where a part's options, types and defaults live. Cross-key checks: one skeleton graph per
+config (``GRAPH``), and ``INFERENCE`` derived from or agreeing with the model and its input
+pipeline.
 """
 from __future__ import annotations
 
 import collections.abc
+import copy
 import inspect
 import os
 import typing
 from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
+
+from .config_schema import OPTIONAL, REQUIRED, TOP_LEVEL, Built, Key
+from .utils.values import is_int, is_number
 
 __all__ = ["AttrDict", "ConfigError", "get_config", "parse_config", "override_config",
            "validate_config", "print_config"]
@@ -120,9 +128,9 @@ def _matches(value: Any, tp: Any) -> bool:
     if tp is bool:
         return isinstance(value, bool)
     if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return is_int(value)
     if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return is_number(value)
     if tp is str:
         return isinstance(value, str)
     if origin in (list, tuple, collections.abc.Sequence) or tp in (list, tuple):
@@ -180,43 +188,81 @@ def check_kwargs(obj: Any, kwargs: Dict[str, Any], where: str, injected: Iterabl
 
 # ----------------------------------------------------------------------------- schema
 
-# Top-level keys: key -> (type, required)
-_TOP_LEVEL: Dict[str, tuple] = {
-    "MODEL": (dict, True),
-    "DATASET": (dict, False),
-    "PIPELINE": (dict, False),
-    "OPTIMIZER": (dict, False),
-    "METRIC": (dict, False),
-    "INFERENCE": (dict, False),
-    "DISTILL": (dict, False),
-    "GRAPH": (dict, False),
-    "model_name": (str, True),
-    "epochs": (int, False),
-    "log_interval": (int, False),
-    "save_interval": (int, False),
-    "val_interval": (int, False),
-    "output_dir": (str, False),
-    "log_level": (str, False),
-    "fast_cpu": (bool, False),  # training: MKL's AVX2 kernels on AMD CPUs, fast operator forms (default true)
-}
-_DATASET_KEYS = {"batch_size": int, "num_workers": int, "test_batch_size": int,
-                 "test_num_workers": int, "valid_batch_size": int, "train": dict, "valid": dict,
-                 "test": dict}
-_OPTIMIZER_KEYS = {"name": str, "momentum": float, "learning_rate": (float, dict),
-                   "weight_decay": (float, dict), "use_nesterov": bool, "grad_clip": (float, dict)}
-_INFERENCE_KEYS = {"name": str, "window_size": int, "p_interval": list, "num_channels": int,
-                   "vertex_nums": int, "person_nums": int, "dataset": str, "modality": str,
-                   "graph": str, "class_names": (list, str)}
+def _registry(name: str) -> Any:
+    """A registry (or the DISTILL options class) named in ``config_schema``; imported on first use."""
+    if name == "DistillOptions":
+        from .tasks.distill import DistillOptions
+        return DistillOptions
+    import paddlevideo.loader  # noqa: F401  (registers datasets and pipelines)
+    import paddlevideo.metrics  # noqa: F401
+    import paddlevideo.modeling  # noqa: F401
+    import paddlevideo.solver  # noqa: F401
+    from .loader.registry import DATASETS, PIPELINES
+    from .metrics.registry import METRICS
+    from .modeling.registry import BACKBONES, HEADS, RECOGNIZERS
+    from .solver.registry import LRS
+    return {"DATASETS": DATASETS, "PIPELINES": PIPELINES, "METRICS": METRICS, "BACKBONES": BACKBONES,
+            "HEADS": HEADS, "RECOGNIZERS": RECOGNIZERS, "LRS": LRS}[name]
 
 
-def _check_plain(section: Dict[str, Any], schema: Dict[str, Any], where: str) -> None:
-    for key, value in section.items():
+def _apply_schema(section: Dict[str, Any], schema: Dict[str, Key], where: str) -> None:
+    """Check ``section`` key by key against ``schema`` and write the defaults of absent keys."""
+    prefix = f"{where}." if where else ""
+    for key in section:
         if key not in schema:
-            raise ConfigError(f"{where}: unknown key '{key}'; expected one of: {', '.join(sorted(schema))}")
-        tps = schema[key] if isinstance(schema[key], tuple) else (schema[key],)
-        if not any(_matches(value, t) for t in tps):
-            raise ConfigError(f"{where}.{key}: expected {' or '.join(_type_name(t) for t in tps)}, "
-                              f"got {value!r}")
+            unknown = f"{where}: unknown key '{key}'" if where else f"unknown top-level key '{key}'"
+            raise ConfigError(f"{unknown}; accepted keys: {', '.join(sorted(schema))}")
+    for key, spec in schema.items():
+        if spec.only_with is not None:
+            sibling, values = spec.only_with
+            if section.get(sibling) not in values:
+                if key in section:
+                    raise ConfigError(f"{prefix}{key}: read only when {prefix}{sibling} is "
+                                      f"{' or '.join(values)}, not {section.get(sibling)!r}; remove it")
+                continue
+        if key not in section:
+            if spec.default is REQUIRED:
+                raise ConfigError(f"{where}: missing required key '{key}'" if where
+                                  else f"missing required top-level key '{key}'")
+            if spec.default is OPTIONAL:
+                continue
+            default = spec.default(section) if callable(spec.default) else copy.deepcopy(spec.default)
+            section[key] = _to_attrdict(default)
+        _check_value(section[key], spec, prefix + key)
+
+
+def _check_value(value: Any, spec: Key, where: str) -> None:
+    if not _matches(value, spec.type):
+        hint = " (YAML booleans are true/false)" if spec.type is bool else ""
+        raise ConfigError(f"{where}: expected {_type_name(spec.type)}{hint}, got {value!r}")
+    if spec.choices and value not in spec.choices:
+        raise ConfigError(f"{where}: {value!r} is not one of: {', '.join(map(str, spec.choices))}")
+    if spec.low is not None and is_number(value) and value < spec.low:
+        raise ConfigError(f"{where}: expected a value >= {spec.low}, got {value!r}")
+    if spec.names_in is not None:
+        registry = _registry(spec.names_in)
+        if value not in registry:
+            raise ConfigError(f"{where}: unknown {registry.kind} '{value}'; registered "
+                              f"{registry.kind}s: {', '.join(registry.names())}")
+    if isinstance(value, dict):
+        if spec.fields is not None:
+            _apply_schema(value, spec.fields, where)
+        if spec.built is not None:
+            _check_built(value, spec.built, where)
+    if spec.steps is not None:
+        _check_steps(value, _registry(spec.steps), where)
+
+
+def _check_built(section: Dict[str, Any], built: Built, where: str) -> None:
+    if built.name_key is None:
+        target = _registry(built.registry)
+        check_kwargs(target, section, where, built.injected)
+        try:
+            target(**section)  # range checks of its own; the message names the key
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        return
+    _check_named(section, _registry(built.registry), where, built.name_key, built.injected)
 
 
 def _check_named(section: Any, registry: Any, where: str, key: str = "name",
@@ -233,25 +279,19 @@ def _check_named(section: Any, registry: Any, where: str, key: str = "name",
     check_kwargs(registry.get(name), kwargs, where, injected)
 
 
-def _check_pipeline(section: Any, registry: Any, where: str) -> None:
-    if not isinstance(section, dict):
-        raise ConfigError(f"{where}: expected a mapping with 'sample' and/or 'transform' lists")
-    for part, steps in section.items():
-        if part not in ("sample", "transform"):
-            raise ConfigError(f"{where}: unknown key '{part}'; expected 'sample' or 'transform'")
-        if not isinstance(steps, list):
-            raise ConfigError(f"{where}.{part}: expected a list of '- Name: {{options}}' steps")
-        for i, step in enumerate(steps):
-            loc = f"{where}.{part}[{i}]"
-            if not isinstance(step, dict) or len(step) != 1:
-                raise ConfigError(f"{loc}: expected a single '- Name: {{options}}' entry, got {step!r}")
-            (name, kwargs), = step.items()
-            if name not in registry:
-                raise ConfigError(f"{loc}: unknown pipeline '{name}'; registered pipelines: "
-                                  f"{', '.join(registry.names())}")
-            if kwargs is not None and not isinstance(kwargs, dict):
-                raise ConfigError(f"{loc}.{name}: expected a mapping of options, got {kwargs!r}")
-            check_kwargs(registry.get(name), kwargs or {}, f"{loc}.{name}")
+def _check_steps(steps: List[Any], registry: Any, where: str) -> None:
+    """A pipeline part: a list of ``- Name: {options}`` steps, each checked against its signature."""
+    for i, step in enumerate(steps):
+        loc = f"{where}[{i}]"
+        if not isinstance(step, dict) or len(step) != 1:
+            raise ConfigError(f"{loc}: expected a single '- Name: {{options}}' entry, got {step!r}")
+        (name, kwargs), = step.items()
+        if name not in registry:
+            raise ConfigError(f"{loc}: unknown pipeline '{name}'; registered pipelines: "
+                              f"{', '.join(registry.names())}")
+        if kwargs is not None and not isinstance(kwargs, dict):
+            raise ConfigError(f"{loc}.{name}: expected a mapping of options, got {kwargs!r}")
+        check_kwargs(registry.get(name), kwargs or {}, f"{loc}.{name}")
 
 
 def _check_class_names(cfg: Dict[str, Any]) -> None:
@@ -270,14 +310,12 @@ def _check_class_names(cfg: Dict[str, Any]) -> None:
         where = "INFERENCE.class_names"
         if not all(isinstance(n, str) for n in names):
             raise ConfigError(f"{where}: expected a list of strings, got {names!r}")
-    num_classes = ((cfg.get("MODEL") or {}).get("head") or {}).get("num_classes")
+    num_classes = cfg["MODEL"]["head"].get("num_classes")
     if isinstance(num_classes, int) and len(names) != num_classes:
         raise ConfigError(f"{where}: {len(names)} names for MODEL.head.num_classes {num_classes}; "
                           "expected one name per class, in label order")
 
 
-_GRAPH_KEYS = {"layout": str, "num_node": int, "edges": list, "center": int, "labeling_mode": str,
-               "joint_names": list}
 _GRAPH_ARGS = ("num_node", "edges", "center")
 
 
@@ -288,7 +326,7 @@ def _graph_users(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> List[tu
     params = _signature_params(backbones.get(backbone["name"]))
     if "graph" in params:
         users.append(("MODEL.backbone", backbone, params["graph"].default))
-    for mode, section in (cfg.get("PIPELINE") or {}).items():
+    for mode, section in cfg["PIPELINE"].items():
         for part in ("sample", "transform"):
             for i, step in enumerate((section or {}).get(part) or []):
                 (name, kwargs), = step.items()
@@ -312,7 +350,7 @@ def _describe_graph(layout: Any, args: Optional[Dict[str, Any]]) -> str:
     return f"'{layout}'" + (f" with {extra}" if extra else "")
 
 
-def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
+def _check_graph(cfg: Dict[str, Any]) -> Optional[str]:
     """One skeleton graph per config, checked once.
 
     With a ``GRAPH`` section (``layout``, and for ``custom`` ``num_node``, ``edges``, optional
@@ -320,16 +358,13 @@ def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
     graph and ``INFERENCE.graph`` get it from there; a part that declares a graph of its own must
     declare the same one. Without it, the parts' declarations must agree with each other. Either
     way the graph is built (joint indices in range, one tree rooted at the centre) and its joint
-    count must be the backbone's ``num_point``.
+    count must be the backbone's ``num_point``. Returns the graph's layout (None: no part takes a graph).
     """
     from .graphs import get_graph
 
-    users = _graph_users(cfg, backbones, pipelines)
+    users = _graph_users(cfg, _registry("BACKBONES"), _registry("PIPELINES"))
     section = cfg.get("GRAPH")
     if section is not None:
-        _check_plain(section, _GRAPH_KEYS, "GRAPH")
-        if "layout" not in section:
-            raise ConfigError("GRAPH: missing 'layout' (ntu_rgb_d, nw_ucla, coco17 or custom)")
         layout = section["layout"]
         args = {k: section[k] for k in _GRAPH_ARGS if k in section}
         for where, options, _ in users:
@@ -353,7 +388,7 @@ def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
                               f"{_describe_graph(declared[0][1], declared[0][2])}: bones and adjacency would "
                               "not match; declare the graph once, in a GRAPH section")
     if not declared:
-        return
+        return None
     where, layout, args = declared[0]
     try:
         graph = get_graph(layout, **{k: v for k, v in (args or {}).items() if k in _GRAPH_ARGS})
@@ -362,95 +397,101 @@ def _check_graph(cfg: Dict[str, Any], backbones: Any, pipelines: Any) -> None:
     names = (section or {}).get("joint_names")
     if names is not None and len(names) != graph.num_node:
         raise ConfigError(f"GRAPH.joint_names: {len(names)} names for {graph.num_node} joints")
-    num_point = cfg["MODEL"]["backbone"].get("num_point")
+    num_point = _backbone_option(cfg, "num_point")
     if isinstance(num_point, int) and num_point != graph.num_node:
         raise ConfigError(f"MODEL.backbone.num_point: {num_point}, but the graph {_describe_graph(layout, args)} "
                           f"has {graph.num_node} joints")
-    inference = cfg.get("INFERENCE")
-    if inference is not None:
-        if "graph" in inference and _graph_key(inference["graph"], None)[0] != _graph_key(layout, None)[0]:
+    return layout
+
+
+def _backbone_option(cfg: Dict[str, Any], key: str) -> Any:
+    """The value the backbone gets for ``key``: the config's, else its signature default (None: no such option)."""
+    backbone = cfg["MODEL"]["backbone"]
+    if key in backbone:
+        return backbone[key]
+    param = _signature_params(_registry("BACKBONES").get(backbone["name"])).get(key)
+    return None if param is None or param.default is param.empty else param.default
+
+
+def _input_pipeline_facts(cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """window_size, p_interval and modality of the pipeline that prepares inference inputs
+    (PIPELINE.test, else PIPELINE.valid, as inference/inputs.py), read from its steps' options."""
+    from .loader.pipelines.skeleton import MODALITIES
+
+    pipelines = cfg["PIPELINE"]
+    mode = "test" if "test" in pipelines else "valid" if "valid" in pipelines else None
+    if mode is None:
+        return {}
+    facts: Dict[str, Any] = {"pipeline": f"PIPELINE.{mode}", "modality": "joint"}
+    registry = _registry("PIPELINES")
+    for part in ("sample", "transform"):
+        for step in pipelines[mode].get(part) or []:
+            (name, kwargs), = step.items()
+            params = _signature_params(registry.get(name))
+            options = {n: p.default for n, p in params.items() if p.default is not p.empty}
+            options.update(kwargs or {})
+            for key in ("window_size", "p_interval"):
+                if key in options:
+                    facts[key] = options[key]
+            if "modalities" in options:
+                facts["modality"] = "_".join(options["modalities"])
+            elif {"joint", "bone", "motion"} <= set(params):
+                flags = (options["joint"], options["bone"], options["motion"])
+                facts["modality"] = MODALITIES.get(flags, facts["modality"])
+    return facts
+
+
+def _check_inference(cfg: Dict[str, Any], layout: Optional[str]) -> None:
+    """INFERENCE states the exported model's input: each key is derived from the model and the input
+    pipeline when absent and must agree with them when given (see ``config_schema.INFERENCE``)."""
+    from .graphs import LAYOUTS
+
+    inference = cfg["INFERENCE"]
+    facts = _input_pipeline_facts(cfg)
+    pipeline = facts.get("pipeline", "PIPELINE.test")
+    truth = {  # key -> (value the model or pipeline implies, where it comes from)
+        "num_channels": (_backbone_option(cfg, "in_channels"), "MODEL.backbone.in_channels"),
+        "vertex_nums": (_backbone_option(cfg, "num_point"), "MODEL.backbone.num_point"),
+        "person_nums": (_backbone_option(cfg, "num_person"), "MODEL.backbone.num_person"),
+        "window_size": (facts.get("window_size"), f"the window_size of {pipeline}"),
+        "p_interval": (facts.get("p_interval"), f"the p_interval of {pipeline}"),
+        "modality": (facts.get("modality"), f"the modality {pipeline} makes"),
+    }
+    for key, (value, source) in truth.items():
+        if key not in inference:
+            if key in ("num_channels", "vertex_nums", "person_nums", "window_size") and value is not None:
+                inference[key] = value
+        elif value is None:
+            raise ConfigError(f"INFERENCE.{key}: {inference[key]!r}, but no step of {pipeline} sets it; remove it")
+        elif _as_list(inference[key]) != _as_list(value):
+            raise ConfigError(f"INFERENCE.{key}: {inference[key]!r}, but {source} is {value!r}")
+    if "graph" in inference:
+        given = _graph_key(inference["graph"], None)[0]
+        if given not in LAYOUTS:
+            raise ConfigError(f"INFERENCE.graph: unknown graph '{inference['graph']}'; known graphs: "
+                              f"{', '.join(LAYOUTS)}")
+        if given != _graph_key(layout, None)[0]:
             raise ConfigError(f"INFERENCE.graph: '{inference['graph']}', but the model's graph is '{layout}'")
-        if "vertex_nums" in inference and inference["vertex_nums"] != graph.num_node:
-            raise ConfigError(f"INFERENCE.vertex_nums: {inference['vertex_nums']}, but the graph has "
-                              f"{graph.num_node} joints")
+
+
+def _as_list(value: Any) -> Any:
+    return [float(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 def validate_config(cfg: Dict[str, Any], path: str = "<config>") -> None:
-    """Raise ConfigError naming ``path`` and the key when ``cfg`` cannot be used."""
-    from .loader.registry import DATASETS, PIPELINES
-    from .metrics.registry import METRICS
-    from .modeling.registry import BACKBONES, HEADS, RECOGNIZERS
-    from .solver.registry import LRS
-    import paddlevideo.loader  # noqa: F401  (registers datasets and pipelines)
-    import paddlevideo.metrics  # noqa: F401
-    import paddlevideo.modeling  # noqa: F401
-    import paddlevideo.solver  # noqa: F401
+    """Check ``cfg`` against ``paddlevideo/config_schema.py`` and write the defaults of absent keys
+    (and the INFERENCE keys derived from the model) into it.
 
+    Raises ConfigError naming ``path`` and the key path when ``cfg`` cannot be used.
+    """
     try:
-        for key, value in cfg.items():
-            if key not in _TOP_LEVEL:
-                raise ConfigError(f"unknown top-level key '{key}'; expected one of: "
-                                  f"{', '.join(sorted(_TOP_LEVEL))}")
-            if not _matches(value, _TOP_LEVEL[key][0]):
-                raise ConfigError(f"{key}: expected {_type_name(_TOP_LEVEL[key][0])}, got {value!r}")
-        for key, (_, required) in _TOP_LEVEL.items():
-            if required and key not in cfg:
-                raise ConfigError(f"missing required top-level key '{key}'")
-
-        model = cfg["MODEL"]
-        _check_plain(model, {"framework": str, "backbone": dict, "head": dict}, "MODEL")
-        for part in ("framework", "backbone", "head"):
-            if part not in model:
-                raise ConfigError(f"MODEL: missing '{part}'")
-        if model["framework"] not in RECOGNIZERS:
-            raise ConfigError(f"MODEL.framework: unknown framework '{model['framework']}'; registered "
-                              f"frameworks: {', '.join(RECOGNIZERS.names())}")
-        _check_named(model["backbone"], BACKBONES, "MODEL.backbone")
-        _check_named(model["head"], HEADS, "MODEL.head")
-
-        dataset = cfg.get("DATASET", {})
-        _check_plain(dataset, _DATASET_KEYS, "DATASET")
-        for mode in ("train", "valid", "test"):
-            if mode in dataset:
-                _check_named(dataset[mode], DATASETS, f"DATASET.{mode}", key="format",
-                             injected=("pipeline",))
-
-        pipeline = cfg.get("PIPELINE", {})
-        for mode, section in pipeline.items():
-            if mode not in ("train", "valid", "test"):
-                raise ConfigError(f"PIPELINE: unknown key '{mode}'; expected train, valid or test")
-            _check_pipeline(section, PIPELINES, f"PIPELINE.{mode}")
-        _check_graph(cfg, BACKBONES, PIPELINES)
-
-        opt = cfg.get("OPTIMIZER")
-        if opt is not None:
-            _check_plain(opt, _OPTIMIZER_KEYS, "OPTIMIZER")
-            if opt.get("name", "Momentum") not in ("Momentum", "SGD", "Adam", "AdamW"):
-                raise ConfigError(f"OPTIMIZER.name: unknown optimizer '{opt.get('name')}'; "
-                                  "expected Momentum, SGD, Adam or AdamW")
-            lr = opt.get("learning_rate")
-            if isinstance(lr, dict):
-                _check_named(lr, LRS, "OPTIMIZER.learning_rate",
-                             injected=("num_iters", "last_epoch", "verbose"))
-            wd = opt.get("weight_decay")
-            if isinstance(wd, dict):
-                _check_plain(wd, {"name": str, "value": float}, "OPTIMIZER.weight_decay")
-                if wd.get("name", "L2") not in ("L2", "L1"):
-                    raise ConfigError(f"OPTIMIZER.weight_decay.name: expected L2 or L1, got {wd['name']!r}")
-
-        if "METRIC" in cfg:
-            _check_named(cfg["METRIC"], METRICS, "METRIC",
-                         injected=("data_size", "batch_size", "output_dir", "class_names"))
-        if "INFERENCE" in cfg:
-            _check_plain(cfg["INFERENCE"], _INFERENCE_KEYS, "INFERENCE")
-            _check_class_names(cfg)
-        if "DISTILL" in cfg:
-            from .tasks.distill import DistillOptions
-            check_kwargs(DistillOptions, cfg["DISTILL"], "DISTILL")
-            try:
-                DistillOptions(**cfg["DISTILL"])
-            except ValueError as e:  # out-of-range values; the message names the key
-                raise ConfigError(str(e)) from None
+        _apply_schema(cfg, TOP_LEVEL, "")
+        layout = _check_graph(cfg)
+        _check_inference(cfg, layout)
+        _check_class_names(cfg)
+        opt = cfg["OPTIMIZER"]
+        if opt["name"] == "AdamW" and isinstance(opt["weight_decay"], dict) and opt["weight_decay"]["name"] != "L2":
+            raise ConfigError("OPTIMIZER.weight_decay.name: AdamW's decay is decoupled L2; L1 is not available")
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
 

@@ -18,6 +18,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .utils.values import is_int
+
 Pair = Tuple[int, int]
 
 # (child, parent) pairs in the 1-based joint numbering of each dataset's documentation.
@@ -120,7 +122,7 @@ def _check_edges(edges: Sequence, num_node: int) -> List[Pair]:
             raise ValueError(f"{where}: expected a pair [child, parent] of joint indices")
         child, parent = edge
         for joint in (child, parent):
-            if isinstance(joint, bool) or not isinstance(joint, (int, np.integer)):
+            if not is_int(joint):
                 raise ValueError(f"{where}: joint indices must be integers")
             if not 0 <= joint < num_node:
                 raise ValueError(f"{where}: joint index {joint} outside [0, {num_node - 1}] (num_node={num_node})")
@@ -179,7 +181,7 @@ def get_graph(layout: str, labeling_mode: str = "spatial", edges: Optional[Seque
         if edges is None or num_node is None:
             raise ValueError("graph 'custom' needs graph_args.edges (0-based [child, parent] pairs) "
                              "and graph_args.num_node")
-        if isinstance(num_node, bool) or not isinstance(num_node, int) or num_node < 1:
+        if not is_int(num_node, low=1):
             raise ValueError(f"graph_args.num_node must be a positive integer, got {num_node!r}")
         inward = _check_edges(edges, num_node)
         default_center = tree_root(inward, num_node)
@@ -191,7 +193,7 @@ def get_graph(layout: str, labeling_mode: str = "spatial", edges: Optional[Seque
         raise ValueError(f"unknown graph layout {layout!r}; known layouts: {', '.join(LAYOUTS)} (alias: ntu-rgb-d)")
     if center is None:
         center = default_center
-    elif isinstance(center, bool) or not isinstance(center, int) or not 0 <= center < num_node:
+    elif not is_int(center, low=0, high=num_node - 1):
         raise ValueError(f"graph_args.center must be a joint index in [0, {num_node - 1}], got {center!r}")
     elif center != default_center:
         raise ValueError(f"graph_args.center {center} is not the root of the bones: joint {default_center} is the one "

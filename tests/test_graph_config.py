@@ -61,3 +61,10 @@ def test_reversed_pairs_are_refused_at_load(tmp_path):
                                              "edges": [[0, j] for j in range(1, 25)]})
     with pytest.raises(ConfigError, match="joint 0 already has parent 1"):
         get_config(path, show=False)
+
+
+def test_the_backbone_default_num_point_is_checked_against_the_graph(tmp_path):
+    # no num_point in the config: the backbone's default (25) meets the 20 joints of nw_ucla
+    path = tiny_config(str(tmp_path), GRAPH={"layout": "nw_ucla"})
+    with pytest.raises(ConfigError, match="MODEL.backbone.num_point: 25, but the graph 'nw_ucla' has 20 joints"):
+        get_config(path, show=False)

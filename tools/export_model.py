@@ -30,7 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-c", "--config", required=True, help="YAML config of the model")
     p.add_argument("--override", action="append", default=[],
-                   help="override a config key: --override INFERENCE.window_size=100 (repeatable)")
+                   help="override a config key: --override MODEL.head.num_classes=120 (repeatable)")
     p.add_argument("-p", "--pretrained_params", required=True, help="trained weights (.pdparams)")
     p.add_argument("-o", "--output_path", default="./inference",
                    help="output folder (default ./inference); config overrides go to --override")

@@ -33,6 +33,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..graphs import get_graph
+from ..utils.values import is_int
 from .dataset.base import NO_LABEL, SkeletonSetBase
 from .registry import DATASETS
 
@@ -79,7 +80,7 @@ def _label_of(content: Dict[str, Any], path: str) -> Optional[int]:
     label = content.get("label")
     if label is None:
         return None
-    if isinstance(label, bool) or not isinstance(label, int) or label < 0:
+    if not is_int(label, low=0):
         raise ValueError(f"{path}: label must be a 0-based integer class id, got {label!r}")
     return label
 
@@ -134,7 +135,7 @@ def select_persons(data: np.ndarray, num_person: int) -> np.ndarray:
     highest first; fewer persons than ``num_person`` are padded with zeros.
     Returns (C, T, V, num_person).
     """
-    if isinstance(num_person, bool) or not isinstance(num_person, int) or num_person < 1:
+    if not is_int(num_person, low=1):
         raise ValueError(f"num_person must be a positive integer, got {num_person!r}")
     order = np.argsort(-data[2].sum(axis=(0, 1)), kind="stable")[:num_person]
     kept = data[..., order]
@@ -239,7 +240,7 @@ class KeypointDataset(SkeletonSetBase):
         super().__init__(pipeline, test_mode, repeat)
         if not os.path.isdir(file_path):
             raise FileNotFoundError(f"keypoint folder not found: {file_path}")
-        if isinstance(num_person, bool) or not isinstance(num_person, int) or num_person < 1:
+        if not is_int(num_person, low=1):
             raise ValueError(f"KeypointDataset: num_person must be a positive integer, got {num_person!r}")
         self.file_path = file_path
         self.label_path = label_path

@@ -4,4 +4,3 @@ from ..utils.registry import Registry
 BACKBONES = Registry("backbone")
 HEADS = Registry("head")
 RECOGNIZERS = Registry("framework")
-LOSSES = Registry("loss")

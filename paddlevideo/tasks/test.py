@@ -12,7 +12,7 @@ from ..utils import checkpoint
 from ..utils.fileio import atomic_write_text
 from ..utils.logger import get_logger
 from .checks import check_joints, check_labels, sampling_warnings
-from .train import evaluate, output_dir_of
+from .train import evaluate
 
 
 def _class_names(cfg: Dict[str, Any], num_classes: int):
@@ -22,7 +22,7 @@ def _class_names(cfg: Dict[str, Any], num_classes: int):
 
     names = config_class_names(cfg)
     if names is None:
-        ds = (cfg.get("INFERENCE") or {}).get("dataset")
+        ds = cfg["INFERENCE"].get("dataset")
         if ds:
             get_logger("paddlevideo").warning(f"INFERENCE.dataset '{ds}' has no class names; using class ids "
                                               "(INFERENCE.class_names gives them)")
@@ -42,25 +42,26 @@ def test_model(cfg: Dict[str, Any], weights: Optional[str], output: Optional[str
         raise ValueError("--test needs weights: -w path/to/model.pdparams")
     if not os.path.isfile(weights):
         raise FileNotFoundError(f"weights not found: {weights} (-w)")
-    out_dir = output or os.path.join(output_dir_of(cfg), "test")
-    ds_cfg, pl_cfg = cfg["DATASET"], cfg.get("PIPELINE", {})
+    out_dir = output or os.path.join(cfg["output_dir"], "test")
+    ds_cfg, pl_cfg = cfg["DATASET"], cfg["PIPELINE"]
     if "test" not in ds_cfg:
         raise ValueError("the config has no DATASET.test section")
     dataset = build_dataset(ds_cfg["test"], pl_cfg.get("test"))
     check_joints(dataset, cfg["MODEL"]["backbone"], "DATASET.test")
-    check_labels(dataset, cfg["MODEL"].get("head", {}).get("num_classes"), "DATASET.test")
+    num_classes = cfg["MODEL"]["head"].get("num_classes")  # None: the head's own default
+    check_labels(dataset, num_classes, "DATASET.test")
     logger = get_logger("paddlevideo", os.path.join(out_dir, "test.log"))  # creates out_dir
+    logger.setLevel(cfg["log_level"])
     for warning in sampling_warnings(dataset, pl_cfg.get("test"), "PIPELINE.test"):
         logger.warning(warning)
     model = build_model(cfg["MODEL"])
     checkpoint.load_weights(model, weights, strict=True)
-    num_classes = cfg["MODEL"]["head"].get("num_classes")
-    metric_cfg = dict(cfg.get("METRIC") or {"name": "SkeletonMetric"})
+    metric_cfg = dict(cfg["METRIC"])
     metric = METRICS.get(metric_cfg.pop("name"))(output_dir=out_dir,
                                                  class_names=_class_names(cfg, num_classes or 0),
                                                  **metric_cfg)
-    bs = batch_size or ds_cfg.get("test_batch_size", ds_cfg.get("batch_size", 16))
-    result = evaluate(model, dataset, bs, ds_cfg.get("test_num_workers", 0), metric=metric, desc="test")
+    bs = batch_size or ds_cfg["test_batch_size"]
+    result = evaluate(model, dataset, bs, ds_cfg["test_num_workers"], metric=metric, desc="test")
     summary = {k: v for k, v in result.items() if k != "confusion_matrix"}
     summary["weights"] = weights
     atomic_write_text(os.path.join(out_dir, "metrics.json"), json.dumps(summary, indent=1))

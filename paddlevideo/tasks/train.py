@@ -1,5 +1,9 @@
 """The training loop: data -> model -> loss -> optimizer, validation, checkpoints, resume.
 
+``train_model`` is three steps: :func:`build_run` (inputs checked, datasets, model, optimizer,
+resumed state), then per epoch :func:`train_one_epoch` and :func:`validate_and_checkpoint`.
+The config is read as ``get_config`` leaves it, defaults filled in (``paddlevideo/config_schema.py``).
+
 Files in ``output_dir`` (default ``output/<model_name>``):
 ``<model_name>_best.pdparams`` (best validation Top-1), ``<model_name>_epoch_<N>.pdparams``
 every ``save_interval`` epochs, ``<model_name>_latest.pdparams`` (last finished epoch),
@@ -23,10 +27,12 @@ A config's ``DISTILL`` section adds a frozen teacher's soft targets to the loss
 """
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 import numpy as np
@@ -50,10 +56,6 @@ from .sampler import EpochBatchSampler
 
 RESUME_FILE = "resume.pdckpt"
 STOP_FILE = "STOP"
-
-
-def output_dir_of(cfg: Dict[str, Any]) -> str:
-    return cfg.get("output_dir") or os.path.join("output", cfg["model_name"])
 
 
 def seed_everything(seed: int) -> None:
@@ -195,30 +197,79 @@ class _VisualDL:
             self.writer.close()
 
 
-def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool = False,
-                validate: bool = False, use_amp: bool = False, amp_level: str = "O1",
-                max_iters: Optional[int] = None, resume: Optional[str] = None, seed: int = 1234,
-                max_epochs: Optional[int] = None, show_config: bool = False) -> Dict[str, Any]:
-    """Train as ``cfg`` says; returns a summary (epochs run, best Top-1, last loss, paths).
+@dataclass
+class Run:
+    """What one training invocation works with; made by :func:`build_run`.
 
-    ``resume`` is a ``resume.pdckpt`` path (or a run folder holding one); training
-    continues at the epoch after the one it records, with the optimizer and LR schedule
-    state it saved. ``max_iters`` stops each epoch early (TIPC lite runs);
-    ``max_epochs`` stops the run after that many epochs in this invocation. ``show_config``
-    logs the config (after the inputs were checked). Missing weights, resume file or data
-    raise before anything is printed or any folder is created.
+    ``start_epoch`` and ``stop_epoch`` are 0-based bounds of the epochs this invocation trains;
+    ``best_*`` track the best validation Top-1 (-1.0 before any validation) and its weights;
+    ``step`` counts optimizer steps over the whole run (VisualDL's x axis).
+    """
+
+    cfg: Dict[str, Any]
+    logger: logging.Logger
+    out_dir: str
+    rank: int
+    world_size: int
+    seed: int
+    train_set: Any
+    valid_set: Any
+    model: paddle.nn.Layer
+    forward_model: paddle.nn.Layer  # the model, or its DataParallel wrapper
+    distiller: Optional[Distiller]
+    optimizer: paddle.optimizer.Optimizer
+    lr: Any  # float, or a scheduler stepped once per iteration
+    scaler: Optional[paddle.amp.GradScaler]
+    amp_level: str
+    iters_per_epoch: int
+    start_epoch: int = 0
+    stop_epoch: int = 0
+    vdl: Optional[_VisualDL] = None
+    best_top1: float = -1.0
+    best_epoch: int = 0
+    best_state: Optional[Dict[str, Any]] = None
+    step: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.cfg["model_name"]
+
+    @property
+    def epochs(self) -> int:
+        return self.cfg["epochs"]
+
+    @property
+    def best_path(self) -> str:
+        return os.path.join(self.out_dir, f"{self.name}_best.pdparams")
+
+
+def _resume_file(resume: Optional[str]) -> Optional[str]:
+    """The resume.pdckpt of ``resume`` (a file, or a run folder holding one); None for no resume."""
+    if not resume:
+        return None
+    path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"nothing to resume: {path} not found (--resume)")
+    return path
+
+
+def build_run(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool = False,
+              validate: bool = False, use_amp: bool = False, amp_level: str = "O1",
+              max_iters: Optional[int] = None, resume: Optional[str] = None, seed: int = 1234,
+              max_epochs: Optional[int] = None, show_config: bool = False) -> Run:
+    """Check the inputs, then build datasets, logger, model, optimizer and the resumed state.
+
+    ``cfg`` is a config as :func:`paddlevideo.config.get_config` returns it (defaults filled in).
+    Missing weights, resume file or data raise before anything is printed or any folder is created.
     """
     rank, world_size = get_dist_info()
-    out_dir = output_dir_of(cfg)
-    name = cfg["model_name"]
+    out_dir = cfg["output_dir"]
     if weights and not os.path.isfile(weights):
         raise FileNotFoundError(f"weights not found: {weights} (-w)")
-    resume_path = None
-    if resume:
-        resume_path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
-        if not os.path.isfile(resume_path):
-            raise FileNotFoundError(f"nothing to resume: {resume_path} not found (--resume)")
-    ds_cfg, pl_cfg = cfg["DATASET"], cfg.get("PIPELINE", {})
+    resume_path = _resume_file(resume)
+    ds_cfg, pl_cfg = cfg["DATASET"], cfg["PIPELINE"]
+    if "train" not in ds_cfg:
+        raise ValueError("the config has no DATASET.train section")
     train_set = build_dataset(ds_cfg["train"], pl_cfg.get("train"))
     valid_set = None
     if validate:
@@ -227,7 +278,7 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
             raise ValueError("--validate needs DATASET.valid (or DATASET.test) in the config")
         valid_set = build_dataset(valid_cfg, pl_cfg.get("valid") or pl_cfg.get("test"))
 
-    num_classes = cfg["MODEL"].get("head", {}).get("num_classes")
+    num_classes = cfg["MODEL"]["head"].get("num_classes")
     for where, dataset in (("DATASET.train", train_set), ("DATASET.valid", valid_set)):
         if dataset is not None:
             check_joints(dataset, cfg["MODEL"]["backbone"], where)
@@ -235,6 +286,7 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
 
     os.makedirs(out_dir, exist_ok=True)
     logger = get_logger("paddlevideo", os.path.join(out_dir, "train.log") if rank == 0 else None)
+    logger.setLevel(cfg["log_level"])
     if show_config and rank == 0:
         print_config(cfg, log=logger.info)
     if rank == 0:
@@ -251,9 +303,8 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         logger.warning("--amp needs a GPU; training in float32 on the CPU")
         use_amp = False
 
-    batch_size = ds_cfg.get("batch_size", 16)
-    num_workers = ds_cfg.get("num_workers", 0)
-    iters_per_epoch = EpochBatchSampler(len(train_set), batch_size, True, True, 0, rank, world_size).__len__()
+    batch_size = ds_cfg["batch_size"]
+    iters_per_epoch = len(EpochBatchSampler(len(train_set), batch_size, True, True, 0, rank, world_size))
     if iters_per_epoch == 0:
         raise ValueError(f"the training set has {len(train_set)} samples, fewer than one batch of "
                          f"{batch_size} per process: lower DATASET.batch_size")
@@ -269,161 +320,219 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         distiller = Distiller(DistillOptions(**cfg["DISTILL"]), model)
         logger.info(f"distilling from {cfg['DISTILL']['teacher_weights']} (T {distiller.temperature}, "
                     f"weight {distiller.weight}, teacher channels {list(distiller.channels)})")
-    optimizer, lr = build_optimizer(cfg.get("OPTIMIZER", {}), model.parameters(), iters_per_epoch)
+    optimizer, lr = build_optimizer(cfg["OPTIMIZER"], model.parameters(), iters_per_epoch)
 
-    epochs = cfg.get("epochs", 1)
-    best_path = os.path.join(out_dir, f"{name}_best.pdparams")
-    start_epoch, best_top1, best_epoch, best_state = 0, -1.0, 0, None
+    run = Run(cfg=cfg, logger=logger, out_dir=out_dir, rank=rank, world_size=world_size, seed=seed,
+              train_set=train_set, valid_set=valid_set, model=model, forward_model=model, distiller=distiller,
+              optimizer=optimizer, lr=lr, scaler=None, amp_level=amp_level, iters_per_epoch=iters_per_epoch)
     if resume_path:
-        path = resume_path
-        state = checkpoint.load(path)
-        model.set_state_dict(state["model"])
-        checkpoint.load_portable_optimizer_state(model, optimizer, state["optimizer"])
-        start_epoch, best_top1 = int(state["epoch"]) + 1, float(state["best_top1"])
-        best_epoch = int(state.get("best_epoch", 0))
-        best_state = state.get("best_model")
-        if best_state is None and os.path.isfile(best_path):  # a resume file of an older version
-            best_state = checkpoint.load(best_path)
-        if "seed" in state and int(state["seed"]) != seed:
-            logger.info(f"--seed {seed} ignored: the resumed run continues with its own seed {int(state['seed'])}")
-            seed = int(state["seed"])
-        if state.get("best_model") is not None and not os.path.isfile(best_path):
-            checkpoint.save(state["best_model"], best_path)
-            logger.info(f"restored {name}_best.pdparams (epoch {best_epoch}) from the resume file")
-        if start_epoch >= epochs:
-            logger.info(f"{path}: the run already finished {start_epoch} of {epochs} epochs; nothing left to "
-                        f"train (raise 'epochs' to train longer). Best top1 {best_top1:.5f} at epoch "
-                        f"{best_epoch}: {best_path}; last weights: "
-                        f"{os.path.join(out_dir, name + '_latest.pdparams')}")
-        else:
-            logger.info(f"resumed from {path}: continuing at epoch {start_epoch + 1}/{epochs}, "
-                        f"lr {optimizer.get_lr():.6g}")
-    scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if use_amp else None
-    train_model_ = paddle.DataParallel(model) if parallel else model
+        _restore(run, resume_path)
+    run.scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if use_amp else None
+    run.forward_model = paddle.DataParallel(model) if parallel else model
+    run.vdl = _VisualDL(os.path.join(out_dir, "vdl"), rank == 0, logger)
+    run.stop_epoch = run.epochs if max_epochs is None else min(run.epochs, run.start_epoch + max_epochs)
+    run.step = run.start_epoch * iters_per_epoch
+    return run
 
-    def train_forward(data, label) -> Dict[str, Any]:
-        if distiller is None:
-            return train_model_([data, label], mode="train")
-        return distiller.train_step(train_model_, model.head, data, label)
 
-    vdl = _VisualDL(os.path.join(out_dir, "vdl"), rank == 0, logger)
-    log_interval = cfg.get("log_interval", 10)
-    val_interval = cfg.get("val_interval", 1)
-    save_interval = cfg.get("save_interval", 10)
-    last_epoch = epochs if max_epochs is None else min(epochs, start_epoch + max_epochs)
-    summary: Dict[str, Any] = {"epochs_run": 0, "best_top1": best_top1, "output_dir": out_dir,
+def _restore(run: Run, path: str) -> None:
+    """Continue from a resume file: weights, optimizer and LR state, epoch, best Top-1 and its weights, seed."""
+    logger, name, epochs = run.logger, run.name, run.epochs
+    state = checkpoint.load(path)
+    run.model.set_state_dict(state["model"])
+    checkpoint.load_portable_optimizer_state(run.model, run.optimizer, state["optimizer"])
+    run.start_epoch, run.best_top1 = int(state["epoch"]) + 1, float(state["best_top1"])
+    run.best_epoch = int(state.get("best_epoch", 0))
+    run.best_state = state.get("best_model")
+    if run.best_state is None and os.path.isfile(run.best_path):  # a resume file of an older version
+        run.best_state = checkpoint.load(run.best_path)
+    if "seed" in state and int(state["seed"]) != run.seed:
+        logger.info(f"--seed {run.seed} ignored: the resumed run continues with its own seed {int(state['seed'])}")
+        run.seed = int(state["seed"])
+    if state.get("best_model") is not None and not os.path.isfile(run.best_path):
+        checkpoint.save(state["best_model"], run.best_path)
+        logger.info(f"restored {name}_best.pdparams (epoch {run.best_epoch}) from the resume file")
+    if run.start_epoch >= epochs:
+        logger.info(f"{path}: the run already finished {run.start_epoch} of {epochs} epochs; nothing left to "
+                    f"train (raise 'epochs' to train longer). Best top1 {run.best_top1:.5f} at epoch "
+                    f"{run.best_epoch}: {run.best_path}; last weights: "
+                    f"{os.path.join(run.out_dir, name + '_latest.pdparams')}")
+    else:
+        logger.info(f"resumed from {path}: continuing at epoch {run.start_epoch + 1}/{epochs}, "
+                    f"lr {run.optimizer.get_lr():.6g}")
+
+
+def _train_step(run: Run, data, label) -> Dict[str, Any]:
+    """Forward, backward and one optimizer (and LR) step on a batch; returns the model's outputs."""
+    def forward() -> Dict[str, Any]:
+        if run.distiller is None:
+            return run.forward_model([data, label], mode="train")
+        return run.distiller.train_step(run.forward_model, run.model.head, data, label)
+
+    if run.scaler is not None:
+        with paddle.amp.auto_cast(level=run.amp_level):
+            out = forward()
+        scaled = run.scaler.scale(out["loss"])
+        scaled.backward()
+        run.scaler.minimize(run.optimizer, scaled)
+    else:
+        out = forward()
+        out["loss"].backward()
+        run.optimizer.step()
+    run.optimizer.clear_grad()
+    return out
+
+
+@dataclass
+class EpochResult:
+    """The losses of one epoch's iterations and its wall time in seconds."""
+
+    losses: List[float]
+    seconds: float
+
+    @property
+    def mean_loss(self) -> float:
+        return float(np.mean(self.losses)) if self.losses else float("nan")
+
+
+def train_one_epoch(run: Run, epoch: int) -> EpochResult:
+    """Train epoch ``epoch`` (0-based) with generators seeded from (seed, epoch, rank).
+
+    Logs a line every ``log_interval`` iterations and at the epoch's last one, and the epoch summary.
+    Raises FloatingPointError when the loss is not finite.
+    """
+    logger, epochs, iters = run.logger, run.epochs, run.iters_per_epoch
+    batch_size, log_interval = run.cfg["DATASET"]["batch_size"], run.cfg["log_interval"]
+    run.model.train()
+    random.seed(epoch_seed(run.seed, epoch, run.rank))
+    paddle.seed(epoch_seed(run.seed, epoch, run.rank))
+    loader = make_loader(run.train_set, batch_size, run.cfg["DATASET"]["num_workers"], shuffle=True,
+                         drop_last=True, seed=run.seed, epoch=epoch, rank=run.rank, world_size=run.world_size)
+    t_epoch = tic = time.perf_counter()
+    reader_cost = batch_cost = 0.0
+    interval_n = 0
+    losses: List[float] = []
+    bar = tqdm(total=iters, desc=f"epoch {epoch + 1}/{epochs}", disable=run.rank != 0,
+               dynamic_ncols=True, leave=False)
+    for i, (data, label) in enumerate(loader):
+        if i >= iters:
+            break
+        reader_cost += time.perf_counter() - tic
+        out = _train_step(run, data, label)
+        cur_lr = run.optimizer.get_lr()
+        if not isinstance(run.lr, float):
+            run.lr.step()
+        loss = _scalar(out["loss"])
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"loss became {loss} at epoch {epoch + 1}, iteration {i + 1}: "
+                                     f"lower the learning rate or check the data for NaN")
+        losses.append(loss)
+        batch_cost += time.perf_counter() - tic
+        interval_n += 1
+        run.step += 1
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.4f}", lr=f"{cur_lr:.5f}")
+        if run.rank == 0:
+            run.vdl.add("train/loss", loss, run.step)
+            run.vdl.add("train/lr", cur_lr, run.step)
+            for part in ("loss_ce", "loss_kd"):
+                if part in out:
+                    run.vdl.add(f"train/{part}", _scalar(out[part]), run.step)
+        if (i + 1) % log_interval == 0 or i + 1 == iters:
+            ips = interval_n * batch_size / max(batch_cost, 1e-9)
+            top1 = _scalar(out["top1"]) if "top1" in out else float("nan")
+            parts = "".join(f"{part}: {_scalar(out[part]):.5f} " for part in ("loss_ce", "loss_kd") if part in out)
+            logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] iter:[{i + 1:4d}/{iters}] "
+                        f"loss: {loss:.5f} {parts}top1: {top1:.5f} lr: {cur_lr:.6f} "
+                        f"batch_cost: {batch_cost / interval_n:.5f} sec, "
+                        f"reader_cost: {reader_cost / interval_n:.5f} sec, ips: {ips:.3f} instance/sec")
+            reader_cost = batch_cost = 0.0
+            interval_n = 0
+        tic = time.perf_counter()
+    bar.close()
+    result = EpochResult(losses, time.perf_counter() - t_epoch)
+    load = f", load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
+    logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] done: mean loss {result.mean_loss:.5f}, "
+                f"{result.seconds:.1f} s, {len(losses) * batch_size / max(result.seconds, 1e-9):.2f} samples/s{load}")
+    return result
+
+
+def validate_and_checkpoint(run: Run, epoch: int, mean_loss: float) -> Optional[float]:
+    """After epoch ``epoch`` (0-based), on rank 0: validate when due (keeping the best weights), then
+    write the epoch's weights when due, ``<model_name>_latest.pdparams`` and the resume file.
+
+    Returns the validation Top-1, or None when this epoch was not validated.
+    """
+    if run.rank != 0:
+        return None
+    cfg, logger, model, name, out_dir = run.cfg, run.logger, run.model, run.name, run.out_dir
+    done, epochs = epoch + 1, run.epochs
+    run.vdl.add("train/epoch_loss", mean_loss, done)
+    top1 = None
+    if run.valid_set is not None and (done % cfg["val_interval"] == 0 or done == epochs):
+        res = evaluate(model, run.valid_set, cfg["DATASET"]["valid_batch_size"], cfg["DATASET"]["test_num_workers"],
+                       desc="validate")
+        top1 = float(res.get("top1", float("nan")))
+        logger.info(f"[valid] epoch {done}: loss {res['loss']:.5f} top1 {top1:.5f} "
+                    f"top5 {float(res.get('top5', float('nan'))):.5f}")
+        run.vdl.add("valid/top1", top1, done)
+        run.vdl.add("valid/loss", res["loss"], done)
+        if top1 > run.best_top1:
+            run.best_top1, run.best_epoch = top1, done
+            run.best_state = {k: v.numpy() for k, v in model.state_dict().items()}
+            checkpoint.save(run.best_state, run.best_path)
+            logger.info(f"best top1 so far {run.best_top1:.5f}: saved {name}_best.pdparams")
+    if done % cfg["save_interval"] == 0 or done == epochs:
+        checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_epoch_{done:05d}.pdparams"))
+    checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_latest.pdparams"))
+    checkpoint.save({"model": model.state_dict(),
+                     "optimizer": checkpoint.portable_optimizer_state(model, run.optimizer),
+                     "epoch": epoch, "best_top1": run.best_top1, "best_epoch": run.best_epoch,
+                     "best_model": run.best_state, "seed": run.seed},
+                    os.path.join(out_dir, RESUME_FILE))
+    return top1
+
+
+def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool = False,
+                validate: bool = False, use_amp: bool = False, amp_level: str = "O1",
+                max_iters: Optional[int] = None, resume: Optional[str] = None, seed: int = 1234,
+                max_epochs: Optional[int] = None, show_config: bool = False) -> Dict[str, Any]:
+    """Train as ``cfg`` says; returns a summary (epochs run, losses, best Top-1 and its epoch, the model).
+
+    ``resume`` is a ``resume.pdckpt`` path (or a run folder holding one); training
+    continues at the epoch after the one it records, with the optimizer and LR schedule
+    state it saved. ``max_iters`` stops each epoch early (TIPC lite runs);
+    ``max_epochs`` stops the run after that many epochs in this invocation. ``show_config``
+    logs the config (after the inputs were checked). Missing weights, resume file or data
+    raise before anything is printed or any folder is created.
+    """
+    run = build_run(cfg, weights, parallel, validate, use_amp, amp_level, max_iters, resume, seed,
+                    max_epochs, show_config)
+    summary: Dict[str, Any] = {"epochs_run": 0, "best_top1": run.best_top1, "output_dir": run.out_dir,
                                "stopped_on_request": False}
-    step = start_epoch * iters_per_epoch
-    stop_path = os.path.join(out_dir, STOP_FILE)
-
-    for epoch in range(start_epoch, last_epoch):
-        model.train()
-        random.seed(epoch_seed(seed, epoch, rank))
-        paddle.seed(epoch_seed(seed, epoch, rank))
-        loader = make_loader(train_set, batch_size, num_workers, shuffle=True, drop_last=True,
-                             seed=seed, epoch=epoch, rank=rank, world_size=world_size)
-        t_epoch = tic = time.perf_counter()
-        reader_cost = batch_cost = 0.0
-        interval_n = 0
-        losses = []
-        bar = tqdm(total=iters_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", disable=rank != 0,
-                   dynamic_ncols=True, leave=False)
-        for i, (data, label) in enumerate(loader):
-            if i >= iters_per_epoch:
-                break
-            reader_cost += time.perf_counter() - tic
-            if use_amp:
-                with paddle.amp.auto_cast(level=amp_level):
-                    out = train_forward(data, label)
-                scaled = scaler.scale(out["loss"])
-                scaled.backward()
-                scaler.minimize(optimizer, scaled)
-            else:
-                out = train_forward(data, label)
-                out["loss"].backward()
-                optimizer.step()
-            optimizer.clear_grad()
-            cur_lr = optimizer.get_lr()
-            if not isinstance(lr, float):
-                lr.step()
-            loss = _scalar(out["loss"])
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"loss became {loss} at epoch {epoch + 1}, iteration {i + 1}: "
-                                         f"lower the learning rate or check the data for NaN")
-            losses.append(loss)
-            batch_cost += time.perf_counter() - tic
-            interval_n += 1
-            step += 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.4f}", lr=f"{cur_lr:.5f}")
-            if rank == 0:
-                vdl.add("train/loss", loss, step)
-                vdl.add("train/lr", cur_lr, step)
-                for part in ("loss_ce", "loss_kd"):
-                    if part in out:
-                        vdl.add(f"train/{part}", _scalar(out[part]), step)
-            if (i + 1) % log_interval == 0 or i + 1 == iters_per_epoch:
-                ips = interval_n * batch_size / max(batch_cost, 1e-9)
-                top1 = _scalar(out["top1"]) if "top1" in out else float("nan")
-                parts = "".join(f"{part}: {_scalar(out[part]):.5f} " for part in ("loss_ce", "loss_kd")
-                                if part in out)
-                logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] iter:[{i + 1:4d}/{iters_per_epoch}] "
-                            f"loss: {loss:.5f} {parts}top1: {top1:.5f} lr: {cur_lr:.6f} "
-                            f"batch_cost: {batch_cost / interval_n:.5f} sec, "
-                            f"reader_cost: {reader_cost / interval_n:.5f} sec, ips: {ips:.3f} instance/sec")
-                reader_cost = batch_cost = 0.0
-                interval_n = 0
-            tic = time.perf_counter()
-        bar.close()
-        epoch_time = time.perf_counter() - t_epoch
-        mean_loss = float(np.mean(losses)) if losses else float("nan")
-        load = f", load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
-        logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] done: mean loss {mean_loss:.5f}, "
-                    f"{epoch_time:.1f} s, {len(losses) * batch_size / max(epoch_time, 1e-9):.2f} samples/s{load}")
-        summary.update(epochs_run=summary["epochs_run"] + 1, last_loss=mean_loss,
-                       first_loss=summary.get("first_loss", losses[0] if losses else float("nan")),
-                       epoch_time=epoch_time, last_epoch=epoch + 1)
-
-        if rank == 0:
-            vdl.add("train/epoch_loss", mean_loss, epoch + 1)
-            if valid_set is not None and ((epoch + 1) % val_interval == 0 or epoch + 1 == epochs):
-                res = evaluate(model, valid_set, ds_cfg.get("test_batch_size", batch_size),
-                               ds_cfg.get("test_num_workers", 0), desc="validate")
-                top1 = float(res.get("top1", float("nan")))
-                logger.info(f"[valid] epoch {epoch + 1}: loss {res['loss']:.5f} top1 {top1:.5f} "
-                            f"top5 {float(res.get('top5', float('nan'))):.5f}")
-                vdl.add("valid/top1", top1, epoch + 1)
-                vdl.add("valid/loss", res["loss"], epoch + 1)
-                summary["last_top1"] = top1
-                if top1 > best_top1:
-                    best_top1, best_epoch = top1, epoch + 1
-                    best_state = {k: v.numpy() for k, v in model.state_dict().items()}
-                    checkpoint.save(best_state, best_path)
-                    logger.info(f"best top1 so far {best_top1:.5f}: saved {name}_best.pdparams")
-            if (epoch + 1) % save_interval == 0 or epoch + 1 == epochs:
-                checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_epoch_{epoch + 1:05d}.pdparams"))
-            checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_latest.pdparams"))
-            checkpoint.save({"model": model.state_dict(),
-                             "optimizer": checkpoint.portable_optimizer_state(model, optimizer),
-                             "epoch": epoch, "best_top1": best_top1, "best_epoch": best_epoch,
-                             "best_model": best_state, "seed": seed},
-                            os.path.join(out_dir, RESUME_FILE))
+    stop_path = os.path.join(run.out_dir, STOP_FILE)
+    for epoch in range(run.start_epoch, run.stop_epoch):
+        result = train_one_epoch(run, epoch)
+        summary.update(epochs_run=summary["epochs_run"] + 1, last_loss=result.mean_loss,
+                       first_loss=summary.get("first_loss", result.losses[0] if result.losses else float("nan")),
+                       epoch_time=result.seconds, last_epoch=epoch + 1)
+        top1 = validate_and_checkpoint(run, epoch, result.mean_loss)
+        if top1 is not None:
+            summary["last_top1"] = top1
         if parallel:
             paddle.distributed.barrier()
-        if os.path.isfile(stop_path) and epoch + 1 < last_epoch:
-            logger.info(f"found {stop_path}: stopped after epoch {epoch + 1}/{epochs} "
-                        f"(continue with --resume)")
+        if os.path.isfile(stop_path) and epoch + 1 < run.stop_epoch:
+            run.logger.info(f"found {stop_path}: stopped after epoch {epoch + 1}/{run.epochs} "
+                            f"(continue with --resume)")
             summary["stopped_on_request"] = True
             break
-    if os.path.isfile(stop_path) and rank == 0:
+    if os.path.isfile(stop_path) and run.rank == 0:
         os.remove(stop_path)
-    vdl.close()
+    run.vdl.close()
     # trainable weights agree across data-parallel ranks; BN running statistics are per rank
     # (rank 0's are saved), as in PaddleVideo
-    checksum = sum(float(np.abs(p.numpy().astype(np.float64)).sum()) for p in model.parameters()
+    checksum = sum(float(np.abs(p.numpy().astype(np.float64)).sum()) for p in run.model.parameters()
                    if not p.stop_gradient)
-    logger.info(f"rank {rank}: final weights checksum {checksum:.12e}")
-    summary["best_top1"] = best_top1
-    summary["best_epoch"] = best_epoch
-    summary["model"] = model
+    run.logger.info(f"rank {run.rank}: final weights checksum {checksum:.12e}")
+    summary.update(best_top1=run.best_top1, best_epoch=run.best_epoch, model=run.model)
     return summary

@@ -55,7 +55,8 @@ def test_momentum_nesterov_l2():
     import paddle
     layer = paddle.nn.Linear(2, 2)
     opt, lr = build_optimizer({"name": "Momentum", "momentum": 0.9, "use_nesterov": True,
-                               "learning_rate": NTU, "weight_decay": {"name": "L2", "value": 1e-4}},
+                               "learning_rate": NTU, "weight_decay": {"name": "L2", "value": 1e-4},
+                               "grad_clip": None},
                               layer.parameters(), num_iters=3)
     assert isinstance(opt, paddle.optimizer.Momentum)
     assert opt._use_nesterov

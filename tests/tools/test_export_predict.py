@@ -137,7 +137,7 @@ def test_export_errors_are_messages(ntu, tmp_path, capsys):
     assert code == 1 and "does not fit the model" in capsys.readouterr().err
     code = export_tool.main(["-c", ntu["config"], "-p", ntu["weights"], "--override", "INFERENCE.window_size=0",
                              "-o", str(tmp_path)])
-    assert code == 1 and "INFERENCE.window_size" in capsys.readouterr().err
+    assert code == 2 and "INFERENCE.window_size: expected a value >= 1, got 0" in capsys.readouterr().err
 
 
 def test_output_flag_refuses_a_config_override(tmp_path, monkeypatch, capsys):

@@ -6,6 +6,8 @@ from typing import Any, Callable, Dict, List
 
 import numpy as np
 
+from ...utils.values import is_int
+
 NO_LABEL = -1  # label of samples from a set without labels (inference-only data)
 
 
@@ -30,7 +32,7 @@ class SkeletonSetBase(ABC):
             raise ValueError(f"pipeline must be callable (built by build_pipeline), got {pipeline!r}")
         if not isinstance(test_mode, bool):
             raise ValueError(f"test_mode must be true or false, got {test_mode!r}")
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        if not is_int(repeat, low=1):
             raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
         if test_mode and repeat != 1:
             raise ValueError(f"repeat={repeat} with test_mode: a validation/test set is read exactly once")

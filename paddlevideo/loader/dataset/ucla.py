@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ...utils.values import is_int
 from ..registry import DATASETS
 from .base import SkeletonSetBase
 
@@ -65,7 +66,7 @@ def load_ucla_sample(path: str) -> Tuple[np.ndarray, int]:
     if content["file_name"] != stem:
         raise ValueError(f"{path}: file_name {content['file_name']!r} does not match the file's name {stem!r}")
     label = content["label"]
-    if isinstance(label, bool) or not isinstance(label, int) or not 1 <= label <= NUM_CLASSES:
+    if not is_int(label, low=1, high=NUM_CLASSES):
         raise ValueError(f"{path}: label must be an integer in 1..{NUM_CLASSES}, got {label!r}")
     try:
         skeletons = np.asarray(content["skeletons"], dtype=np.float64)

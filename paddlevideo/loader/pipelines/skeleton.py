@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional, Sequence
 import numpy as np
 
 from ...graphs import get_graph
+from ...utils.values import is_int, is_number
 from ..registry import PIPELINES
 
 Results = Dict[str, Any]
@@ -97,9 +98,9 @@ class SkeletonCropSample:
 
     def __init__(self, window_size: int, p_interval: Sequence[float], min_crop: int = 64):
         owner = "SkeletonCropSample"
-        if isinstance(window_size, bool) or not isinstance(window_size, int) or window_size < 1:
+        if not is_int(window_size, low=1):
             raise ValueError(f"{owner}: window_size must be a positive integer, got {window_size!r}")
-        if isinstance(min_crop, bool) or not isinstance(min_crop, int) or min_crop < 1:
+        if not is_int(min_crop, low=1):
             raise ValueError(f"{owner}: min_crop must be a positive integer, got {min_crop!r}")
         if (not isinstance(p_interval, (list, tuple)) or len(p_interval) not in (1, 2)
                 or not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in p_interval)):
@@ -143,7 +144,7 @@ class RandomRotation:
 
     def __init__(self, argument: bool, theta: float = 0.3):
         self.argument = check_bool(argument, "argument", "RandomRotation")
-        if isinstance(theta, bool) or not isinstance(theta, (int, float)) or theta < 0:
+        if not is_number(theta, low=0):
             raise ValueError(f"RandomRotation: theta must be a number >= 0 (radians), got {theta!r}")
         self.theta = float(theta)
 

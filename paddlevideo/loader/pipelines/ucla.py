@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ...utils.values import is_int
 from ..registry import PIPELINES
 from .skeleton import Results, axis_rotation, check_bool, sample_data
 
@@ -42,7 +43,7 @@ class CenterOnFirstFrame:
     """
 
     def __init__(self, joint: int = 1):
-        if isinstance(joint, bool) or not isinstance(joint, int) or joint < 0:
+        if not is_int(joint, low=0):
             raise ValueError(f"CenterOnFirstFrame: joint must be an integer >= 0, got {joint!r}")
         self.joint = joint
 
@@ -77,7 +78,7 @@ class RandomViewTransform:
     def __init__(self, argument: bool, max_angle: int = 60, scale_range: Sequence[float] = (0.5, 1.5)):
         owner = "RandomViewTransform"
         self.argument = check_bool(argument, "argument", owner)
-        if isinstance(max_angle, bool) or not isinstance(max_angle, int) or max_angle < 0:
+        if not is_int(max_angle, low=0):
             raise ValueError(f"{owner}: max_angle must be an integer >= 0 (degrees), got {max_angle!r}")
         if (not isinstance(scale_range, (list, tuple)) or len(scale_range) != 2
                 or not all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in scale_range)
@@ -128,7 +129,7 @@ class ResampleFrames:
     """
 
     def __init__(self, window_size: int = 52, random_draw: bool = False):
-        if isinstance(window_size, bool) or not isinstance(window_size, int) or window_size < 1:
+        if not is_int(window_size, low=1):
             raise ValueError(f"ResampleFrames: window_size must be a positive integer, got {window_size!r}")
         self.window_size = window_size
         self.random_draw = check_bool(random_draw, "random_draw", "ResampleFrames")

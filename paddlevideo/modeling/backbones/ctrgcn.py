@@ -18,6 +18,7 @@ import paddle
 import paddle.nn as nn
 
 from ...graphs import get_graph
+from ...utils.values import is_int
 from ..registry import BACKBONES
 from .units import TCN_GCN_unit, TCN_unit, branch_groups, init_bn
 
@@ -38,7 +39,7 @@ CTRGCN_LIGHT_BLOCKS: List[Block] = [
 
 
 def _positive_int(value, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_int(value, low=1):
         raise ValueError(f"{where} must be a positive integer, got {value!r}")
     return value
 

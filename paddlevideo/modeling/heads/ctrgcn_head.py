@@ -8,6 +8,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
+from ...utils.values import is_int, is_number
 from ..registry import HEADS
 
 
@@ -28,10 +29,10 @@ class CTRGCNHead(nn.Layer):
     def __init__(self, num_classes: int = 60, in_channels: int = 64, drop_out: float = 0.0, ls_eps: float = 0.0):
         super().__init__()
         for key, value in (("num_classes", num_classes), ("in_channels", in_channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_int(value, low=1):
                 raise ValueError(f"head.{key} must be a positive integer, got {value!r}")
         for key, value in (("drop_out", drop_out), ("ls_eps", ls_eps)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+            if not is_number(value, low=0.0) or value >= 1.0:
                 raise ValueError(f"head.{key} must be a number in [0, 1), got {value!r}")
         self.num_classes = num_classes
         self.in_channels = in_channels
