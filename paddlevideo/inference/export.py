@@ -32,6 +32,7 @@ from paddle.static import InputSpec
 from ..modeling.builder import build_model
 from ..utils import checkpoint
 from ..utils.fileio import atomic_write
+from ..utils.values import is_int
 from ..utils.quiet import PIR_OUT_TENSOR_MESSAGE, native_stderr_without
 from .export_forms import export_forms
 from .predictor import INT8_SUFFIX, PRECISION_KEY, model_stem
@@ -69,7 +70,7 @@ def input_shape(cfg: Mapping[str, Any]) -> Tuple[int, int, int, int]:
         raise ValueError(f"INFERENCE is missing {', '.join(missing)} (needed for the exported input shape)")
     for key in _SPEC_KEYS:
         value = inference[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not is_int(value, low=1):
             raise ValueError(f"INFERENCE.{key} must be a positive integer, got {value!r}")
     return tuple(int(inference[k]) for k in _SPEC_KEYS)  # type: ignore[return-value]
 

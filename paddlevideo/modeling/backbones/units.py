@@ -19,6 +19,8 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
+from ...utils.values import is_int
+
 
 def init_conv(conv: nn.Conv2D) -> None:
     """He-normal weights scaled by fan-out (out_channels * kernel area), zero bias."""
@@ -224,7 +226,7 @@ class TemporalConv(nn.Layer):
 def branch_groups(width: int, temporal_groups: int) -> int:
     """Groups of a ``width``-channel temporal convolution for the ``temporal_groups`` setting
     (0 = depthwise, i.e. ``width``); ValueError when it does not divide ``width``."""
-    if isinstance(temporal_groups, bool) or not isinstance(temporal_groups, int) or temporal_groups < 0:
+    if not is_int(temporal_groups, low=0):
         raise ValueError(f"temporal_groups must be 0 (depthwise) or a positive integer, got {temporal_groups!r}")
     groups = temporal_groups or width
     if width % groups:
