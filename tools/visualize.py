@@ -339,55 +339,31 @@ def shared_topologies(state: Dict[str, Any]) -> Dict[str, np.ndarray]:
     return dict(sorted(found.items(), key=lambda kv: int(kv[0][1:])))
 
 
-def refined_topologies(model, x: np.ndarray, atol: float = 1e-4) -> Dict[str, np.ndarray]:
-    """block name -> refined topology (3, N*M, C_out, V, V) the CTR-GC modules compute for input x.
+def refined_topologies(model, x: np.ndarray) -> Dict[str, np.ndarray]:
+    """block name -> refined topology (S, N*M, C_out, V, V) the CTR-GC modules compute for input x.
 
-    Hooks capture each block's ``gcn1`` input and output during one forward pass; the
-    topology ``alpha * conv4(tanh(mean_t conv1(x) - mean_t conv2(x))) + PA[i]`` is then
-    rebuilt from the module's own sublayers, and the module output recomputed from it must
-    match the captured output within ``atol`` (else RuntimeError: the CTR-GC implementation
-    no longer follows this formula).
+    A hook captures each block's ``gcn1`` input during one forward pass; the module's own
+    ``SpatialCTRGC.refined_topologies`` then gives its topologies for that input.
     """
     import paddle
-    import paddle.nn.functional as F
 
-    from paddlevideo.modeling.backbones.units import SpatialCTRGC, aggregate
+    from paddlevideo.modeling.backbones.units import SpatialCTRGC
 
     blocks = {name: getattr(model.backbone, name).gcn1 for name in model.backbone.block_names
               if isinstance(getattr(getattr(model.backbone, name), "gcn1", None), SpatialCTRGC)}
     if not blocks:
         raise ValueError("the model has no CTR-GC block (backbone.lN.gcn1)")
-    captured: Dict[str, Tuple[paddle.Tensor, paddle.Tensor]] = {}
-    hooks = [gcn.register_forward_post_hook(
-        lambda layer, inputs, output, name=name: captured.__setitem__(name, (inputs[0], output)))
-        for name, gcn in blocks.items()]
+    inputs: Dict[str, paddle.Tensor] = {}
+    hooks = [gcn.register_forward_pre_hook(lambda layer, args, name=name: inputs.__setitem__(name, args[0]))
+             for name, gcn in blocks.items()]
     try:
         with paddle.no_grad():
             model([paddle.to_tensor(x)], mode="infer")
-            out: Dict[str, np.ndarray] = {}
-            for name, gcn in blocks.items():
-                h, want = captured[name]  # (N*M, C_in, T, V), (N*M, C_out, T, V)
-                A = gcn.PA if gcn.adaptive else gcn.A
-                topologies, total = [], None
-                for i, ctrgc in enumerate(gcn.convs):
-                    receiver = ctrgc.conv1(h).mean(axis=2)  # (N*M, R, V)
-                    sender = ctrgc.conv2(h).mean(axis=2)
-                    relation = paddle.tanh(receiver.unsqueeze(-1) - sender.unsqueeze(-2))  # (N*M, R, V, V)
-                    topology = ctrgc.conv4(relation) * gcn.alpha + A[i]  # (N*M, C_out, V, V)
-                    part = aggregate(topology, ctrgc.conv3(h))
-                    total = part if total is None else total + part
-                    topologies.append(topology.numpy())
-                rebuilt = F.relu(gcn.bn(total) + gcn.down(h))
-                diff = float((rebuilt - want).abs().max())
-                if diff > atol:
-                    raise RuntimeError(f"block {name}: the topology rebuilt from gcn1's sublayers reproduces its "
-                                       f"output only to {diff:.3g} (> {atol:g}); the CTR-GC implementation in "
-                                       "paddlevideo/modeling/backbones/units.py no longer follows the formula here")
-                out[name] = np.stack(topologies)
+            return {name: gcn.refined_topologies(inputs[name]).numpy().transpose(1, 0, 2, 3, 4)  # (S, N*M, C, V, V)
+                    for name, gcn in blocks.items()}
     finally:
         for hook in hooks:
             hook.remove()
-    return out
 
 
 def plot_topology_grid(mats: Dict[str, np.ndarray], path: str, title: str) -> str:

@@ -189,7 +189,8 @@ def test_shared_topology_is_the_pa_of_every_block(tiny):
         vis.shared_topologies({k: v for k, v in state.items() if not k.endswith(".PA")})
 
 
-def test_refined_topology_matches_the_formula(tiny):
+def test_refined_topology_is_what_each_block_computes(tiny):
+    """One (S, N*M, C_out, V, V) stack per CTR-GC block (the formula itself: tests/modeling/test_units.py)."""
     cfg = get_config(tiny["config"], show=False)
     x, _ = vis.model_input(cfg, tiny["npy"])
     refined = vis.refined_topologies(tiny["model"], x)
@@ -198,17 +199,6 @@ def test_refined_topology_matches_the_formula(tiny):
     pa = tiny["model"].backbone.l1.gcn1.PA.numpy()
     assert np.abs(refined["l1"] - pa[:, None, None]).max() > 1e-3
     assert np.abs(np.diff(refined["l1"], axis=2)).max() > 1e-3
-
-
-def test_refined_topology_refuses_a_changed_ctrgc(tiny, monkeypatch):
-    from paddlevideo.modeling.backbones.units import SpatialCTRGC
-
-    cfg = get_config(tiny["config"], show=False)
-    x, _ = vis.model_input(cfg, tiny["npy"])
-    original = SpatialCTRGC.forward
-    monkeypatch.setattr(SpatialCTRGC, "forward", lambda self, h: original(self, h) * 1.01)
-    with pytest.raises(RuntimeError, match="no longer follows the formula"):
-        vis.refined_topologies(tiny["model"], x)
 
 
 def test_topology_cli_writes_both_pngs(tiny, tmp_path, capsys):
