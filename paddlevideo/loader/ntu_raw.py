@@ -321,7 +321,7 @@ def _decimals(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     length = ends - starts
     dots = np.flatnonzero(buf == ord("."))
     dot = dots[np.minimum(np.searchsorted(dots, starts), len(dots) - 1)] if len(dots) else ends
-    fraction = np.where((dot > starts) & (dot < ends), ends - 1 - dot, 0)  # digits after the dot
+    fraction = np.where((dot >= starts) & (dot < ends), ends - 1 - dot, 0)  # digits after the dot
     mantissa, at = np.zeros(len(starts)), starts.copy()
     for column in range(min(_WIDTH, int(length.max(initial=0)))):
         digit = padded[at] - np.uint8(ord("0"))
