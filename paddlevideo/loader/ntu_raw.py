@@ -317,14 +317,13 @@ def _decimals(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     column by column over all fields at once, this costs 0.14 us per value against
     0.25 us for slicing each field out of the bytes and calling float() (x, y, z of
     the 70 shared files, 2 loaded cores): about 1 ms of a file's 4."""
-    padded = np.concatenate((buf, np.zeros(_WIDTH, np.uint8)))
     length = ends - starts
     dots = np.flatnonzero(buf == ord("."))
     dot = dots[np.minimum(np.searchsorted(dots, starts), len(dots) - 1)] if len(dots) else ends
     fraction = np.where((dot >= starts) & (dot < ends), ends - 1 - dot, 0)  # digits after the dot
     mantissa, at = np.zeros(len(starts)), starts.copy()
     for column in range(min(_WIDTH, int(length.max(initial=0)))):
-        digit = padded[at] - np.uint8(ord("0"))
+        digit = buf.take(at, mode="clip") - np.uint8(ord("0"))  # (past the end: masked below)
         mantissa = np.where((digit < 10) & (column < length), mantissa * 10 + digit, mantissa)
         at += 1
     values = mantissa / _POW10[np.minimum(fraction, _WIDTH - 1)]
