@@ -28,7 +28,6 @@ import pickle
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,54 +50,40 @@ ntu_raw = _load_ntu_raw()
 SkeletonFormatError = ntu_raw.SkeletonFormatError
 
 
-@dataclass
 class Summary:
-    """Counts reported at the end of a run."""
+    """What a run did: ``counts`` of files, frames and bodies, ``skipped`` files by kind and
+    ``samples[benchmark][split]``."""
 
-    dataset: str
-    files_found: int = 0
-    outside_dataset: int = 0
-    files_read: int = 0
-    prepared: int = 0
-    skipped: collections.Counter = field(default_factory=collections.Counter)  # by kind
-    samples: dict = field(default_factory=dict)  # benchmark -> split -> N
-    max_frames: int = 0
-    empty_frames: list = field(default_factory=lambda: [0, 0])  # frames dropped, files
-    missing_frames: list = field(default_factory=lambda: [0, 0])  # frames removed, files
-    bodies: collections.Counter = field(default_factory=collections.Counter)  # read, removed...
-    seconds: float = 0.0
+    def __init__(self, dataset: str):
+        self.dataset, self.samples = dataset, {}
+        self.counts, self.skipped = collections.Counter(), collections.Counter()
 
     @property
     def num_skipped(self) -> int:
         return sum(self.skipped.values())
 
     def add(self, report) -> None:
-        self.prepared += 1
-        for counter, count in ((self.empty_frames, len(report.dropped_frames)),
-                               (self.missing_frames, report.missing_frames_removed)):
-            counter[0] += count
-            counter[1] += count > 0
-        self.bodies.update(read=report.num_bodies, by_length=len(report.removed_by_length),
+        dropped, missing = len(report.dropped_frames), report.missing_frames_removed
+        self.counts.update(prepared=1, dropped=dropped, dropped_files=dropped > 0, missing=missing,
+                           missing_files=missing > 0, bodies=report.num_bodies, by_length=len(report.removed_by_length),
                            by_spread=len(report.removed_by_spread), not_placed=len(report.not_placed),
                            two_actors=report.num_actors == 2)
 
     def lines(self) -> list[str]:
-        b = self.bodies
-        out = [f"NTU preparation summary ({self.dataset})",
-               f"  files found: {self.files_found} .skeleton; not in {self.dataset} "
-               f"(setup/performer/action out of range): {self.outside_dataset}",
-               f"  files read: {self.files_read}; prepared: {self.prepared}; skipped: {self.num_skipped}"]
-        out += [f"    skipped, {kind}: {n}" for kind, n in sorted(self.skipped.items())]
-        out += [f"  {bench}: " + ", ".join(f"{s} {n} samples" for s, n in splits.items())
-                for bench, splits in self.samples.items()]
-        return out + [
-            f"  frames: T = {self.max_frames} (longest sample); empty frames dropped: {self.empty_frames[0]} in "
-            f"{self.empty_frames[1]} files; all-zero frames removed: {self.missing_frames[0]} in "
-            f"{self.missing_frames[1]} files",
-            f"  bodies: {b['read']} read; removed by length (<= {ntu_raw.LENGTH_MAX_NOISE} frames): "
-            f"{b['by_length']}; by spread (>= {ntu_raw.SPREAD_NOISE_RATE:.2%} noisy frames): {b['by_spread']}; "
-            f"not placed (overlapping both actors): {b['not_placed']}; samples with two actors: {b['two_actors']}",
-            f"  time: {self.seconds:.2f} s"]
+        c = self.counts
+        return [f"NTU preparation summary ({self.dataset})",
+                f"  files found: {c['found']} .skeleton; not in {self.dataset} (setup/performer/action out of "
+                f"range): {c['outside']}",
+                f"  files read: {c['read']}; prepared: {c['prepared']}; skipped: {self.num_skipped}",
+                *(f"    skipped, {kind}: {n}" for kind, n in sorted(self.skipped.items())),
+                *(f"  {bench}: " + ", ".join(f"{s} {n} samples" for s, n in splits.items())
+                  for bench, splits in self.samples.items()),
+                f"  frames: T = {c['max_frames']} (longest sample); empty frames dropped: {c['dropped']} in "
+                f"{c['dropped_files']} files; all-zero frames removed: {c['missing']} in {c['missing_files']} files",
+                f"  bodies: {c['bodies']} read; removed by length (<= {ntu_raw.LENGTH_MAX_NOISE} frames): "
+                f"{c['by_length']}; by spread (>= {ntu_raw.SPREAD_NOISE_RATE:.2%} noisy frames): {c['by_spread']}; "
+                f"not placed (overlapping both actors): {c['not_placed']}; samples with two actors: {c['two_actors']}",
+                f"  time: {c['seconds']:.2f} s"]
 
 
 class NamesFileError(ValueError):
@@ -212,7 +197,7 @@ def keep_freed_memory() -> None:
     mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MB of free heap
 
 
-def _results(jobs: list, num_workers: int, progress: bool):
+def _results(jobs: list, num_workers: int):
     """_prepare_file of each job, in order: in worker processes when num_workers > 1."""
     if num_workers > 1 and len(jobs) > 1:
         with multiprocessing.Pool(num_workers) as pool:
@@ -256,40 +241,36 @@ def _replace(tmp: str, final: str) -> None:
 def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60", num_workers: int | None = None,
                 limit: int | None = None, names_file: str | None = None, single_actor: str | None = None,
                 progress: bool = True) -> Summary:
-    """Prepare every benchmark of ``dataset`` from ``skeletons_dir`` into ``out_dir``.
-
-    Files that cannot become a sample are skipped, logged with file, line and reason and
-    counted in the summary. ``single_actor`` ("zeros" or "copy") fills the second body slot
-    of one-actor samples, by default as the dataset's reference does. Raises
-    NamesFileError or ValueError for bad arguments."""
-    if dataset not in ntu_raw.DATASETS:
-        raise ValueError(f"dataset must be one of {sorted(ntu_raw.DATASETS)}, got {dataset!r}")
-    single_actor = single_actor or ntu_raw.DATASETS[dataset].single_actor
-    if single_actor not in ntu_raw.SINGLE_ACTOR_FILLS:
-        raise ValueError(f"single_actor must be one of {ntu_raw.SINGLE_ACTOR_FILLS}, got {single_actor!r}")
+    """Prepare every benchmark of ``dataset`` ("ntu60" or "ntu120") from ``skeletons_dir``
+    into ``out_dir``. Files that cannot become a sample are skipped, logged with file, line
+    and reason and counted in the summary. ``single_actor`` ("zeros" or "copy") fills the
+    second body slot of one-actor samples, by default as the dataset's reference does.
+    Raises ValueError (NamesFileError included) for bad arguments."""
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
     if not os.path.isdir(skeletons_dir):
         raise ValueError(f"skeletons folder not found: {skeletons_dir}")
+    spec, summary, started = ntu_raw.DATASETS[dataset], Summary(dataset), time.perf_counter()
+    single_actor = single_actor or spec.single_actor
     num_workers = (os.cpu_count() or 1) if num_workers is None else num_workers
-    selected, found, outside, bad_names = select_files(skeletons_dir, dataset, names_file, limit)
+    selected, summary.counts["found"], summary.counts["outside"], bad_names = select_files(
+        skeletons_dir, dataset, names_file, limit)
     os.makedirs(out_dir, exist_ok=True)
     keep_freed_memory()
-    summary, started = Summary(dataset, files_found=found, outside_dataset=outside), time.perf_counter()
     log = _Log(os.path.join(out_dir, LOG_NAME), progress)
     log.write(f"preparing {dataset} from {os.path.abspath(skeletons_dir)}: {len(selected)} files selected, "
               f"{num_workers} worker(s), one-actor second slot: {single_actor}")
-    entries = []  # (name, ids, frames, spool offset) of each sample
+    entries = []  # (name, ids, frames, spool offset) of each sample, by name
     with log.file, tempfile.TemporaryFile(dir=out_dir, prefix=".prepare_ntu.spool.") as spool:
-        for err in bad_names:
-            summary.skipped[err.kind] += 1
-            log.warn(f"skipped {err}")
-        results = _results([(path, single_actor) for _, path, _ in selected], num_workers, progress)
+        results = _results([(path, single_actor) for _, path, _ in selected], num_workers)
         if progress:
             from tqdm import tqdm
             results = tqdm(results, total=len(selected), desc="reading .skeleton", unit="file", file=sys.stderr)
-        for (name, path, info), (sample, report) in zip(selected, results):
-            summary.files_read += 1
+        for err in bad_names:
+            summary.skipped[err.kind] += 1
+            log.warn(f"skipped {err}")
+        for (name, _, info), (sample, report) in zip(selected, results):
+            summary.counts["read"] += 1
             if sample is None:
                 summary.skipped[report.kind] += 1
                 log.warn(f"skipped {report}")
@@ -299,18 +280,17 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60", num_wo
             entries.append((name, info, sample.shape[1], spool.tell()))
             spool.write(sample)  # (3, F, 25, 2) float32, C order
         spool.flush()
-        summary.max_frames = max((frames for _, _, frames, _ in entries), default=0)
-        for bench in ntu_raw.DATASETS[dataset].benchmarks:
+        max_frames = summary.counts["max_frames"] = max((e[2] for e in entries), default=0)
+        for bench in spec.benchmarks:
             os.makedirs(os.path.join(out_dir, bench.name), exist_ok=True)
             summary.samples[bench.name] = {}
             for split, ids in (("train", bench.train), ("val", bench.val)):
                 rank = {v: r for r, v in enumerate(ids)}  # the reference's order: by id list, then name
                 rows = sorted((e for e in entries if e[1][bench.key] in rank), key=lambda e: rank[e[1][bench.key]])
-                _write_split(os.path.join(out_dir, bench.name), split, rows, spool, summary.max_frames)
+                _write_split(os.path.join(out_dir, bench.name), split, rows, spool, max_frames)
                 summary.samples[bench.name][split] = len(rows)
-        summary.seconds = time.perf_counter() - started
-        for line in summary.lines():
-            log.write(line)
+        summary.counts["seconds"] = time.perf_counter() - started
+        log.write("\n".join(summary.lines()))
     return summary
 
 
@@ -341,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:  # NamesFileError included
         parser.error(str(err))
     print("\n".join(summary.lines()) + f"\n  log: {os.path.join(args.out_dir, LOG_NAME)}")
-    if summary.prepared == 0:
+    if summary.counts["prepared"] == 0:
         print("error: no sample could be prepared", file=sys.stderr)
         return 1
     if args.strict and summary.num_skipped:
