@@ -10,11 +10,11 @@ writes, per benchmark (xsub/xview for NTU-60, xsub/xset for NTU-120)::
     OUT/<benchmark>/{train,val}_label.pkl  [names (list of str), labels (list of int, 0-based)]
     OUT/prepare_ntu.log                    what happened to every file, then the summary
 
-One file -> one sample is ``paddlevideo/loader/ntu_raw.py``, loaded here by path (it
-imports only numpy, so paddle is never imported). Worker processes prepare the files; the
-main process appends each sample to an unnamed spool file and keeps only its name, ids,
-length and place. T is then the longest sample (as in the reference), and each split is
-written row by row into a zero-filled file under a temporary name, renamed when complete.
+One file -> one sample is ``paddlevideo/loader/ntu_raw.py``, loaded by path (numpy only:
+paddle is not imported). Worker processes prepare the files; this process appends each
+sample to an unnamed spool file and keeps its name, ids, length and place. T is the
+longest sample (as in the reference); each split is written row by row into a zero-filled
+file under a temporary name, renamed when complete.
 """
 from __future__ import annotations
 
@@ -36,9 +36,8 @@ LOG_NAME = "prepare_ntu.log"
 
 
 def _load_ntu_raw():
-    """paddlevideo/loader/ntu_raw.py as the module ``ntu_raw``, without importing the
-    package (whose __init__ imports paddle). It is registered in sys.modules so that its
-    dataclasses and errors can be pickled between processes."""
+    """paddlevideo/loader/ntu_raw.py as module ``ntu_raw``, without the package (whose
+    __init__ imports paddle); in sys.modules, so that its errors and reports pickle."""
     spec = importlib.util.spec_from_file_location("ntu_raw", os.path.join(ROOT, "paddlevideo", "loader", "ntu_raw.py"))
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -102,10 +101,8 @@ def select_files(skeletons_dir: str, dataset: str, names_file: str | None = None
         raise NamesFileError(f"{names_file}: {len(missing)} listed name(s) have no file in {skeletons_dir}: "
                              + ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else ""))
     selected, bad_names, outside = [], [], 0
-    for name in found:
+    for name in found if wanted is None else sorted(wanted):
         path = os.path.join(skeletons_dir, name + ".skeleton")
-        if wanted is not None and name not in wanted:
-            continue
         try:
             info = ntu_raw.parse_ntu_name(name)
         except SkeletonFormatError as err:
@@ -150,21 +147,18 @@ def _prepare_file(job: tuple[str, str]):
 
 
 class _Log:
-    """The log file; problems also go to stderr (above the progress bar when there is one)."""
+    """The log file; problems also go to stderr through ``echo`` (print, or tqdm.write above
+    a progress bar)."""
 
-    def __init__(self, path: str, progress: bool):
-        self.file, self.progress = open(path, "w", encoding="utf-8"), progress
+    def __init__(self, path: str, echo=print):
+        self.file, self.echo = open(path, "w", encoding="utf-8"), echo
 
     def write(self, line: str) -> None:
         self.file.write(line + "\n")
 
     def warn(self, line: str) -> None:
         self.write(line)
-        if self.progress:
-            from tqdm import tqdm
-            tqdm.write(line, file=sys.stderr)
-        else:
-            print(line, file=sys.stderr)
+        self.echo(line, file=sys.stderr)
 
     def report(self, name: str, report) -> None:
         if report.dropped_frames:
@@ -183,12 +177,11 @@ class _Log:
 def keep_freed_memory() -> None:
     """Ask glibc to keep freed memory for reuse instead of returning it to the system.
 
-    Reading a file allocates numpy temporaries of a few hundred KB; by default glibc gives
-    blocks that large back when freed, and the next file pays page faults for fresh
-    zeroed pages. Keeping them cuts the reading time per file by a fifth (3.98 -> 3.18 ms
-    on the 70 shared files, one process, 2 loaded cores); memory stays bounded by the
-    largest file's working set. Set before the workers are forked. Does nothing without
-    glibc."""
+    Reading a file allocates numpy temporaries of a few hundred KB, which glibc gives back
+    when freed, so the next file pays page faults for fresh pages. Keeping them cuts the
+    reading time per file by a fifth (3.98 -> 3.18 ms, the 70 shared files read once in one
+    process, 2 loaded cores); memory stays bounded by the largest file's working set. Set
+    before the workers fork; does nothing without glibc."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
@@ -226,16 +219,9 @@ def _write_split(folder: str, split: str, rows: list, spool, max_frames: int) ->
     with open(label_path + ".tmp", "wb") as f:
         pickle.dump([[name for name, *_ in rows], [info["label"] for _, info, *_ in rows]], f)
     for path in (data_path, label_path):
-        _replace(path + ".tmp", path)
-
-
-def _replace(tmp: str, final: str) -> None:
-    """Rename ``tmp`` to ``final``. Renaming over an old file makes ext4 write the new one
-    out at once (auto_da_alloc), so the old one is removed first: re-runs are as fast as
-    first runs, and no partial file ever has the final name."""
-    if os.path.exists(final):
-        os.remove(final)
-    os.replace(tmp, final)
+        if os.path.exists(path):  # (renaming over an old file makes ext4 write the new one out at once)
+            os.remove(path)
+        os.replace(path + ".tmp", path)
 
 
 def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60", num_workers: int | None = None,
@@ -257,15 +243,16 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60", num_wo
         skeletons_dir, dataset, names_file, limit)
     os.makedirs(out_dir, exist_ok=True)
     keep_freed_memory()
-    log = _Log(os.path.join(out_dir, LOG_NAME), progress)
+    results, echo = _results([(path, single_actor) for _, path, _ in selected], num_workers), print
+    if progress:
+        from tqdm import tqdm
+        results = tqdm(results, total=len(selected), desc="reading .skeleton", unit="file", file=sys.stderr)
+        echo = tqdm.write
+    log = _Log(os.path.join(out_dir, LOG_NAME), echo)
     log.write(f"preparing {dataset} from {os.path.abspath(skeletons_dir)}: {len(selected)} files selected, "
               f"{num_workers} worker(s), one-actor second slot: {single_actor}")
     entries = []  # (name, ids, frames, spool offset) of each sample, by name
     with log.file, tempfile.TemporaryFile(dir=out_dir, prefix=".prepare_ntu.spool.") as spool:
-        results = _results([(path, single_actor) for _, path, _ in selected], num_workers)
-        if progress:
-            from tqdm import tqdm
-            results = tqdm(results, total=len(selected), desc="reading .skeleton", unit="file", file=sys.stderr)
         for err in bad_names:
             summary.skipped[err.kind] += 1
             log.warn(f"skipped {err}")
@@ -302,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skeletons-dir", required=True, help="folder of raw .skeleton files (nturgb+d_skeletons)")
     parser.add_argument("--out-dir", required=True, help="output folder")
     parser.add_argument("--dataset", choices=sorted(ntu_raw.DATASETS), default="ntu60",
-                        help="ntu60: setups 1-17, benchmarks xsub/xview; ntu120: setups 1-32, benchmarks "
-                             "xsub/xset (default: ntu60)")
+                        help="ntu60: setups 1-17, xsub/xview; ntu120: setups 1-32, xsub/xset (default: ntu60)")
     parser.add_argument("--num-workers", type=int, default=None,
                         help="worker processes (default: all CPUs; 0 or 1: in this process)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 if any file was skipped")
@@ -311,8 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--names-file", default=None,
                         help="prepare only the samples named in this file (one per line, # comments)")
     parser.add_argument("--single-actor", choices=ntu_raw.SINGLE_ACTOR_FILLS, default=None,
-                        help="second body slot of one-actor samples (default: as the dataset's reference: "
-                             "zeros for ntu60, copy for ntu120)")
+                        help="second body slot of one-actor samples (default: zeros for ntu60, copy for ntu120)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:

@@ -43,27 +43,16 @@ SPREAD_NOISE_RATE = 0.69754  # a body whose noisy-frame share reaches this is no
 BODY_FIELDS, JOINT_FIELDS = 10, 12
 SINGLE_ACTOR_FILLS = ("zeros", "copy")
 
-ERROR_KINDS = (
-    "empty file",  # no field at all
-    "truncated",  # the file ends before the frames it announces
-    "wrong field count",  # a line with the wrong number of fields
-    "bad count",  # a frame or body count that is not a whole number
-    "bad joint count",  # a body with other than 25 joints
-    "non-numeric value",  # a field that is not a decimal number, or x/y/z beyond float32
-    "duplicate body id",  # one body id twice in a frame
-    "trailing data",  # content after the last frame
-    "no skeleton",  # no body in any frame (NTU's "missing skeleton" samples)
-    "no actor left",  # every body is noise by the length rule
-    "all-zero joints",  # the main actor never has a non-zero coordinate
-    "bad file name",  # not SsssCcccPpppRrrrAaaa
-    "unreadable",  # the file could not be read (dataset preparation)
-    "internal error",  # a bug met while preparing this file (dataset preparation)
-)
+ERROR_KINDS = (  # SkeletonFormatError.kind
+    "empty file", "truncated", "wrong field count", "bad count", "bad joint count",  # the layout, at a line
+    "non-numeric value", "duplicate body id", "trailing data",  # (non-numeric: also x/y/z beyond float32)
+    "no skeleton", "no actor left", "all-zero joints",  # no body in any frame, none left by denoising
+    "bad file name", "unreadable", "internal error")  # dataset preparation: name, I/O, a bug met on a file
 
 
 class SkeletonFormatError(ValueError):
-    """A skeleton file (or its name) cannot become a sample: ``path``, 1-based ``line``
-    (or None), ``kind`` (one of ERROR_KINDS) and ``reason``."""
+    """A file (or its name) that cannot become a sample: ``path``, 1-based ``line`` or None,
+    ``kind`` (one of ERROR_KINDS) and ``reason``."""
 
     def __init__(self, path: str, line: int | None, kind: str, reason: str):
         self.path, self.line, self.kind, self.reason = str(path), line, kind, reason
