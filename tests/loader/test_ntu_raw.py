@@ -1,4 +1,5 @@
 """Reading, denoising and translating raw NTU RGB+D .skeleton files (paddlevideo.loader.ntu_raw)."""
+import ast
 import os
 import pickle
 import re
@@ -59,6 +60,17 @@ def as_written(joints):
 
 def parse(data, path="test.skeleton"):
     return ntu_raw.parse_skeleton_text(data, path)
+
+
+def test_the_module_imports_only_the_standard_library_and_numpy():
+    """data/ntu-rgb-d/prepare_ntu.py loads this one file by path, without the package."""
+    with open(ntu_raw.__file__, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] if node.level == 0 else "." for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom)}
+    assert imported <= {"__future__", "dataclasses", "os", "re", "numpy"}, imported
 
 
 # --- names -------------------------------------------------------------------------------
