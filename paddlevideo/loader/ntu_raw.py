@@ -172,11 +172,9 @@ def parse_skeleton_text(data: bytes, path: str = "<bytes>") -> SkeletonSequence:
 
 
 class _Text:
-    """The whitespace-separated fields of a file, each checked to be a decimal number.
-
-    Attributes: ``starts``/``ends`` (fields,) byte offsets; ``counts`` fields per line and
-    ``first`` index of each line's first field (lists); ``last_line``: the last line
-    holding a field (0-based); ``exponents``: the fields holding an e or E."""
+    """The whitespace-separated fields of a file, checked to be decimal numbers: ``starts``,
+    ``ends`` byte offsets; per line ``counts`` of fields and index of the ``first`` (lists);
+    ``last_line`` holding a field (0-based); ``exponents``: fields holding an e or E."""
 
     def __init__(self, data: bytes, path: str):
         self.data, self.path = data, path
@@ -201,12 +199,9 @@ class _Text:
         self._check_numbers()
 
     def _check_numbers(self) -> None:
-        """Raise for the first field that is not a decimal number.
-
-        A field without e/E that ends with a digit, holds at most one dot and has a sign
-        only as its first byte is one. Without the digits, two dots of one field touch,
-        and counting signs finds those not first in a field; the fields these checks
-        cannot vouch for (exponents, "5.", bad ones) are matched one by one."""
+        """Raise for the first field that is not a decimal number. A field without e/E that
+        ends with a digit, holds at most one dot (without digits, two dots of a field touch)
+        and a sign only first (signs are counted) is one; the others are matched one by one."""
         buf, starts, marks = self.buf, self.starts, self.marks
         suspects = set(self.exponents.tolist()) | set(np.flatnonzero((buf[self.ends - 1] - np.uint8(48)) > 9).tolist())
         heads = buf[starts]
