@@ -255,7 +255,7 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60", num_wo
         for err in bad_names:
             summary.skipped[err.kind] += 1
             log.warn(f"skipped {err}")
-        for (name, _, info), (sample, report) in zip(selected, results):
+        for (sample, report), (name, _, info) in zip(results, selected):  # (results first, so that they finish)
             summary.counts["read"] += 1
             if sample is None:
                 summary.skipped[report.kind] += 1

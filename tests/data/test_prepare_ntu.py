@@ -269,3 +269,17 @@ def test_script_runs_from_the_repo_root_with_workers_and_without_paddle(syntheti
             one, two = load_split(tmp_path / "one", bench, split), load_split(tmp_path / "two", bench, split)
             np.testing.assert_array_equal(one[0], two[0])
             assert one[1:] == two[1:]
+
+
+def test_worker_processes_skip_and_count_bad_files_too(mixed, tmp_path):
+    """With workers, each file's error comes back from its worker process and is counted
+    (and shown above the progress bar)."""
+    result = subprocess.run([sys.executable, SCRIPT, "--skeletons-dir", str(mixed), "--out-dir", str(tmp_path / "out"),
+                             "--num-workers", "2"], cwd=ROOT, capture_output=True, text=True,
+                            env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "prepared: 6; skipped: 6" in result.stdout and "Traceback" not in result.stderr
+    assert "reading .skeleton: 100%" in result.stderr
+    for name, (_, kind, line) in BAD_FILES.items():
+        assert f"skipped {mixed / name}.skeleton" + (f":{line}: " if line else ": ") in result.stderr
+        assert f"skipped, {kind}: 1" in result.stdout
