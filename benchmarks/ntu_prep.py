@@ -276,10 +276,10 @@ def main() -> None:
                 f"(1-minute load average {load_text(load1())} at the end), peak RSS "
                 f"{peak / 1024:.0f} MB for the largest process and {tree / 1024:.0f} MB summed "
                 f"over the main process and its workers (sampled every 50 ms). The samples "
-                f"never stay in memory: in pass 1 each worker spools its samples to a file "
-                f"of its own; in pass 2 they are copied file to file into rows of the "
-                f"outputs. What grows with the input is the main process's small record "
-                f"per sample (name, ids, spool offset).",
+                f"never stay in memory: the main process appends each one it gets from a "
+                f"worker to an unnamed spool file, then writes it from there into its row "
+                f"of each output. What grows with the input is the main process's small "
+                f"record per sample (name, ids, frames, spool offset).",
                 "", "```",
                 f"python benchmarks/ntu_prep.py --skip-reference --num-files {args.num_files} "
                 f"--num-workers {args.num_workers} --work-dir {args.work_dir} --write-results",
