@@ -13,10 +13,8 @@ import paddle
 import pytest
 import yaml
 
+import main as main_module
 from tests.conftest import ROOT
-
-sys.path.insert(0, ROOT)
-import main as main_module  # noqa: E402
 
 
 def write_tiny_set(folder):

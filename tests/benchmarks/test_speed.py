@@ -6,7 +6,6 @@ import re
 import pytest
 
 from benchmarks import speed
-from tests.conftest import ROOT  # noqa: F401  (the repo root on sys.path)
 from tests.test_main import tiny_config
 
 OTHER_SECTION = "## Another benchmark\n\nkept as it is\n"

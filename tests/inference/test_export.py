@@ -9,7 +9,7 @@ import pytest
 from paddlevideo.inference.export import export_onnx
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.backbones.units import SpatialCTRGC
-from paddlevideo.modeling.trained_like import make_trained_like
+from tests.helpers.trained_like import make_trained_like
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

@@ -17,7 +17,7 @@ from conftest import shared_path
 from paddlevideo.inference import PredictorOptions, create_predictor, export_paddle
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.registry import BACKBONES
-from paddlevideo.modeling.trained_like import make_trained_like
+from tests.helpers.trained_like import make_trained_like
 
 ATOL = 1e-4
 MODES = [(onednn, threads) for onednn in (True, False) for threads in (1, 2)]

@@ -15,9 +15,8 @@ from paddlevideo.tasks import train as train_module
 from paddlevideo.tasks.distill import Distiller, DistillOptions, kd_loss
 from paddlevideo.config import get_config
 
-sys.path.insert(0, ROOT)
-import main as main_module  # noqa: E402
-from tests.test_main import losses_of, tiny_config, train_log_lines  # noqa: E402
+import main as main_module
+from tests.test_main import losses_of, tiny_config, train_log_lines
 
 DISTILL_CONFIG = os.path.join(ROOT, "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml")
 

@@ -7,23 +7,20 @@ weights after a few optimizer steps, for every registered backbone.
 """
 import copy
 import os
-import sys
 
 import numpy as np
 import paddle
 import pytest
 import yaml
 
-from tests.conftest import ROOT
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.backbones.units import use_reference_ops
 from paddlevideo.modeling.registry import BACKBONES
-from paddlevideo.modeling.trained_like import randomize_constant_parameters
+from tests.helpers.trained_like import randomize_constant_parameters
 from paddlevideo.utils import cpu_math
 
-sys.path.insert(0, ROOT)
-import main as main_module  # noqa: E402
-from tests.test_main import losses_of, tiny_config  # noqa: E402
+import main as main_module
+from tests.test_main import losses_of, tiny_config
 
 STEPS = 3
 
