@@ -27,6 +27,7 @@ def table_rows(text, first_cell):
             if line.startswith(f"| {first_cell} |")]
 
 
+@pytest.mark.slow
 def test_tiny_run_writes_a_section_with_measured_numbers(tmp_path, capsys):
     results = tmp_path / "RESULTS.md"
     results.write_text("# Benchmark results\n\n" + OTHER_SECTION)

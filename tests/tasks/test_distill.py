@@ -226,6 +226,7 @@ def test_distilled_run_validates_tests_and_keeps_the_teacher_out(tmp_path, monke
     assert np.load(tmp_path / "test" / "scores.npz")["scores"].shape == (8, 3)
 
 
+@pytest.mark.slow
 def test_data_parallel_distillation_keeps_ranks_identical(tmp_path):
     """Two CPU processes: the student's gradients are still averaged across ranks."""
     cfg = tiny_config(str(tmp_path), epochs=1, DISTILL=distill_section(str(tmp_path)))
