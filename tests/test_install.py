@@ -33,7 +33,7 @@ def test_tools_main_and_tests_leave_sys_path_alone():
     files = [os.path.join(ROOT, "main.py"), *glob.glob(os.path.join(ROOT, "tools", "*.py")),
              *glob.glob(os.path.join(ROOT, "tests", "**", "*.py"), recursive=True)]
     editing = sorted(os.path.relpath(f, ROOT) for f in files if edits_sys_path(f))
-    assert set(editing) == PATH_EDITS_LEFT, f"files that edit sys.path: {editing}"
+    assert set(editing) <= PATH_EDITS_LEFT, f"files that edit sys.path: {editing}"
 
 
 def test_the_readme_install_command_installs_the_project():
