@@ -13,9 +13,6 @@ import pytest
 
 from conftest import ROOT
 
-pytestmark = pytest.mark.slow
-
-
 def run(workdir, *args, timeout=900):
     return subprocess.run(list(args), cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "OMP_NUM_THREADS": "1", "TIPC_WORKDIR": str(workdir)})
@@ -36,6 +33,7 @@ def lite_logs(workdir):
     return os.path.join(workdir, "output", "CTRGCN_light_joint", "lite_train_lite_infer")
 
 
+@pytest.mark.slow
 def test_lite_chain_succeeds_and_summarises(lite_chain, lite_logs, workdir):
     out = lite_chain.stdout
     assert lite_chain.returncode == 0, out[-3000:] + lite_chain.stderr[-3000:]
@@ -53,6 +51,7 @@ def test_lite_chain_succeeds_and_summarises(lite_chain, lite_logs, workdir):
     assert os.path.isfile(os.path.join(workdir, "data", "example_NTU-RGB-D_sketeton.npy"))
 
 
+@pytest.mark.slow
 def test_every_inference_run_agrees_and_logs_a_benchmark(lite_chain, lite_logs):
     logs = sorted(glob.glob(os.path.join(lite_logs, "python_infer_cpu_*.log")))
     assert len(logs) == 8
