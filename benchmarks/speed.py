@@ -171,7 +171,7 @@ def infer_worker(model_name: str, threads: int, reps: int, frames: int, batches:
     import paddle
     from paddlevideo.inference import PredictorOptions, create_predictor, export_paddle
     from benchmarks.upstream_ops import upstream_ops
-    from paddlevideo.modeling.trained_like import make_trained_like
+    from tests.helpers.trained_like import make_trained_like
 
     paddle.seed(0)
     model = make_trained_like(build_recognizer(model_name), input_shape(frames))

@@ -2,6 +2,20 @@
 # Helpers shared by prepare.sh and test_train_inference_python.sh.
 # A config line is "key:value"; only the first ':' separates them.
 
+# Where a run keeps its data and logs: test_tipc/data and test_tipc/output, or the data/ and
+# output/ folders of $TIPC_WORKDIR when it is set (absolute, or relative to the repo root;
+# tests/test_tipc.py points it at a temporary folder, so the checkout stays as it was).
+TIPC_DATA=${TIPC_WORKDIR:-test_tipc}/data
+TIPC_OUTPUT=${TIPC_WORKDIR:-test_tipc}/output
+
+# The lines of config file $1 into the array `lines`, its test_tipc/data/ paths moved to $TIPC_DATA.
+func_read_config() {
+    mapfile -t lines < "$1"
+    [[ -n "${TIPC_WORKDIR:-}" ]] || return 0
+    lines=("${lines[@]//.\/test_tipc\/data\//$TIPC_DATA/}")
+    lines=("${lines[@]//test_tipc\/data\//$TIPC_DATA/}")
+}
+
 # key of a "key:value" line
 func_parser_key() {
     local line=$1
@@ -55,7 +69,7 @@ status_check() {
     fi
 }
 
-# Hold test_tipc/data/.lock until this script exits: "exclusive" for prepare.sh (it replaces
+# Hold $TIPC_DATA/.lock until this script exits: "exclusive" for prepare.sh (it replaces
 # the data), "shared" for chains (they read it). Concurrent runs in one checkout thus never
 # replace data under a running chain. Nothing to do when a parent run (run_lite.sh) holds the
 # lock already (TIPC_LOCK_HELD=1) or flock is not installed.
@@ -63,12 +77,12 @@ tipc_lock() {
     local kind=$1
     [[ "${TIPC_LOCK_HELD:-0}" == "1" ]] && return 0
     command -v flock > /dev/null || return 0
-    mkdir -p test_tipc/data
-    exec 9> test_tipc/data/.lock
+    mkdir -p "$TIPC_DATA"
+    exec 9> "$TIPC_DATA/.lock"
     local flag=""
     [[ "$kind" == "shared" ]] && flag="-s"
     if ! flock -n $flag 9; then
-        echo "waiting for another TIPC run in this checkout (test_tipc/data/.lock) ..." >&2
+        echo "waiting for another TIPC run in this checkout ($TIPC_DATA/.lock) ..." >&2
         flock $flag 9
     fi
 }

@@ -14,6 +14,7 @@
 #   test_tipc/data/example_NTU-RGB-D_sketeton.npy            one prepared sample padded to
 #                                                             300 frames, PaddleVideo's example format
 #   test_tipc/data/ntu_lite/SOURCE.txt                        what was used, for the chain's summary
+# (TIPC_WORKDIR=DIR puts test_tipc/data under DIR/data instead; see common_func.sh.)
 # whole_infer also needs weights at the config's infer_model path: $TIPC_WEIGHTS if set, else
 # output/<model>/<model>_best.pdparams of a training run in this repo, else (CTRGCN_joint) the
 # PaddleVideo-format fixture of ../shared, else seeded random weights (stated in SOURCE.txt).
@@ -28,12 +29,12 @@ case "$MODE" in
     *) echo "prepare.sh: unknown mode '$MODE'" >&2; exit 2 ;;
 esac
 tipc_lock exclusive
-mapfile -t lines < "$FILENAME"
+func_read_config "$FILENAME"
 model_name=$(func_parser_value "${lines[1]}")
 python=$(func_parser_value "${lines[2]}")
 train_config=$(echo "$(func_parser_value "${lines[15]}")" | sed -n 's/.* -c \([^ ]*\).*/\1/p')
 
-DATA=test_tipc/data
+DATA=$TIPC_DATA
 LITE=$DATA/ntu_lite
 SHARED_RAW=../shared/data/ntu60_samples/nturgb+d_skeletons
 rm -rf "$LITE"
@@ -76,7 +77,8 @@ sample = np.load(os.path.join(lite, "val_data.npy"), mmap_mode="r")[0]
 example = np.zeros((3, max(300, sample.shape[1]), 25, 2), dtype=np.float32)
 example[:, :sample.shape[1]] = sample
 np.save(os.path.join(os.path.dirname(lite), "example_NTU-RGB-D_sketeton.npy"), example)
-print(f"example: test_tipc/data/example_NTU-RGB-D_sketeton.npy = first {val} sample, shape {example.shape}")
+print(f"example: {os.path.join(os.path.dirname(lite), 'example_NTU-RGB-D_sketeton.npy')} = first {val} sample, "
+      f"shape {example.shape}")
 PY
 
 if [[ "$MODE" == "whole_infer" ]]; then

@@ -2,7 +2,8 @@
 # One command for the TIPC lite chain: prepare the lite data, then train (2 iterations),
 # evaluate, export and run inference over the CPU matrix, ending with a summary.
 #     bash test_tipc/run_lite.sh [MODEL]      MODEL: CTRGCN_light_joint (default) or CTRGCN_joint
-# Exit status 0 when every step succeeded. Outputs: test_tipc/output/MODEL/lite_train_lite_infer/.
+# Exit status 0 when every step succeeded. Outputs: test_tipc/output/MODEL/lite_train_lite_infer/
+# (with TIPC_WORKDIR=DIR, data and outputs go to DIR/data and DIR/output instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-CTRGCN_light_joint}

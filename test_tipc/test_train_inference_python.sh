@@ -6,7 +6,7 @@
 #
 # Every step appends "Run successfully with command - ..." or "Run failed with command - ..."
 # to test_tipc/output/<model>/<MODE>/results_python.log (started afresh each run); step logs
-# sit beside it. Ends with a summary; exits 1 if any step failed. The config file is
+# sit beside it (TIPC_WORKDIR=DIR: under DIR/output, reading DIR/data; see common_func.sh). Ends with a summary; exits 1 if any step failed. The config file is
 # PaddleVideo's train_infer_python.txt layout; the lines read are listed in test_tipc/README.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ case "$MODE" in
     *) echo "unknown mode '$MODE'" >&2; exit 2 ;;
 esac
 tipc_lock shared
-mapfile -t lines < "$FILENAME"
+func_read_config "$FILENAME"
 value() { func_parser_value "${lines[$1]}"; }
 key() { func_parser_key "${lines[$1]}"; }
 
@@ -51,7 +51,7 @@ input_key=$(key 47);           input_value=$(func_value_for_mode "$(value 47)" "
 benchmark_key=$(key 49);       benchmark_value=$(value 49)
 params_file_key=$(key 50);     params_file_value=$(value 50)
 
-LOG_PATH=test_tipc/output/$model_name/$MODE
+LOG_PATH=$TIPC_OUTPUT/$model_name/$MODE
 mkdir -p "$LOG_PATH"
 status_log=$LOG_PATH/results_python.log
 : > "$status_log"
@@ -152,7 +152,7 @@ succeeded=$(grep -c "^Run successfully" "$status_log")
 failed=$(grep -c "^Run failed" "$status_log")
 echo
 echo "==================== TIPC summary: $model_name, $MODE ===================="
-[[ -f test_tipc/data/ntu_lite/SOURCE.txt ]] && sed 's/^/  /' test_tipc/data/ntu_lite/SOURCE.txt
+[[ -f $TIPC_DATA/ntu_lite/SOURCE.txt ]] && sed 's/^/  /' "$TIPC_DATA/ntu_lite/SOURCE.txt"
 echo "  steps: $((succeeded + failed)) run, $succeeded succeeded, $failed failed (log: $status_log)"
 stem=${model_file_value%.json}
 if [[ -n "$export_dir" && -f "$export_dir/$stem.json" && -f "$export_dir/$stem.pdiparams" ]]; then

@@ -13,10 +13,8 @@ import paddle
 import pytest
 import yaml
 
+import main as main_module
 from tests.conftest import ROOT
-
-sys.path.insert(0, ROOT)
-import main as main_module  # noqa: E402
 
 
 def write_tiny_set(folder):
@@ -153,6 +151,7 @@ def test_wrong_shaped_data_file_is_named_once(tmp_path, capsys):
     assert f"error: {bad}: expected a 5-d array" in err and err.count("wrong_shape.npy") == 1
 
 
+@pytest.mark.slow
 def test_distributed_two_cpu_processes_end_identical(tmp_path):
     cfg = tiny_config(str(tmp_path), epochs=1)
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=ROOT)
@@ -185,6 +184,7 @@ def run_main(*args):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_stop_file_then_resume_elsewhere_from_the_resume_file_alone(tmp_path):
     """Issue 13: a run stopped at an epoch boundary (STOP file), whose resume file and log alone are
     carried to another folder (what git keeps), continues in a fresh process with the same losses,

@@ -16,5 +16,6 @@ def test_readme_opens_with_the_two_commands():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         lines = f.read().split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("pip install -r requirements.txt && bash test_tipc/run_lite.sh")
-    assert lines[1].startswith("pip install -r requirements.txt -r tests/requirements.txt && python -m pytest tests -q")
+    assert lines[0].startswith("pip install -r requirements.txt -e . && bash test_tipc/run_lite.sh")
+    assert lines[1].startswith("pip install -r requirements.txt -r tests/requirements.txt -e . "
+                               "&& python -m pytest tests -q")

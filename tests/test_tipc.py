@@ -2,6 +2,7 @@
 
 prepare.sh (real NTU samples from ../shared, or synthetic .skeleton files) -> train 2
 iterations -> evaluate -> export -> 8 predictions (oneDNN on/off x 1/2 threads x batch 1/2).
+Data and logs go to a temporary folder (TIPC_WORKDIR), not to test_tipc/data and test_tipc/output.
 """
 import glob
 import os
@@ -12,23 +13,31 @@ import pytest
 
 from conftest import ROOT
 
-LITE = os.path.join(ROOT, "test_tipc", "output", "CTRGCN_light_joint", "lite_train_lite_infer")
-
-
-def run(*args, env=None, timeout=900):
+def run(workdir, *args, timeout=900):
     return subprocess.run(list(args), cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
+                          env={**os.environ, "OMP_NUM_THREADS": "1", "TIPC_WORKDIR": str(workdir)})
 
 
 @pytest.fixture(scope="module")
-def lite_chain():
-    return run("bash", "test_tipc/run_lite.sh")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("tipc")
 
 
-def test_lite_chain_succeeds_and_summarises(lite_chain):
+@pytest.fixture(scope="module")
+def lite_chain(workdir):
+    return run(workdir, "bash", "test_tipc/run_lite.sh")
+
+
+@pytest.fixture(scope="module")
+def lite_logs(workdir):
+    return os.path.join(workdir, "output", "CTRGCN_light_joint", "lite_train_lite_infer")
+
+
+@pytest.mark.slow
+def test_lite_chain_succeeds_and_summarises(lite_chain, lite_logs, workdir):
     out = lite_chain.stdout
     assert lite_chain.returncode == 0, out[-3000:] + lite_chain.stderr[-3000:]
-    with open(os.path.join(LITE, "results_python.log")) as f:
+    with open(os.path.join(lite_logs, "results_python.log")) as f:
         results = f.read().splitlines()
     assert len(results) == 11  # train, eval, export, 2 x 2 x 2 inference runs
     assert all(line.startswith("Run successfully with command - CTRGCN_light_joint - ") for line in results)
@@ -39,8 +48,12 @@ def test_lite_chain_succeeds_and_summarises(lite_chain):
     assert "the chain checks that the pipeline works, the class and score say nothing about accuracy" in out
 
 
-def test_every_inference_run_agrees_and_logs_a_benchmark(lite_chain):
-    logs = sorted(glob.glob(os.path.join(LITE, "python_infer_cpu_*.log")))
+    assert os.path.isfile(os.path.join(workdir, "data", "example_NTU-RGB-D_sketeton.npy"))
+
+
+@pytest.mark.slow
+def test_every_inference_run_agrees_and_logs_a_benchmark(lite_chain, lite_logs):
+    logs = sorted(glob.glob(os.path.join(lite_logs, "python_infer_cpu_*.log")))
     assert len(logs) == 8
     top1 = set()
     scores = []
@@ -65,9 +78,9 @@ def test_a_failing_step_fails_the_chain(tmp_path):
     lines[36] = f"infer_model:{tmp_path / 'missing.pdparams'}"
     broken = tmp_path / "train_infer_python.txt"
     broken.write_text("\n".join(lines) + "\n")
-    result = run("bash", "test_tipc/test_train_inference_python.sh", str(broken), "whole_infer", timeout=300)
+    result = run(tmp_path, "bash", "test_tipc/test_train_inference_python.sh", str(broken), "whole_infer", timeout=300)
     assert result.returncode == 1
-    log = os.path.join(ROOT, "test_tipc", "output", "TIPC_failure_check", "whole_infer", "results_python.log")
+    log = os.path.join(tmp_path, "output", "TIPC_failure_check", "whole_infer", "results_python.log")
     text = open(log).read()
     assert text.startswith("Run failed with command - TIPC_failure_check - python tools/export_model.py")
     assert "inference skipped: the export failed" in text

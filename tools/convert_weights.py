@@ -27,12 +27,7 @@ errors are one line on stderr starting with ``error:``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
 
 FORMATS = ("ctrgcn-pytorch",)
 

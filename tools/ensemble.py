@@ -21,12 +21,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from paddlevideo.metrics.skeleton_metric import topk_accuracy  # noqa: E402
-from paddlevideo.utils.fileio import atomic_write  # noqa: E402
+from paddlevideo.metrics.skeleton_metric import topk_accuracy
+from paddlevideo.utils.fileio import atomic_write
 
 REQUIRED = ("names", "scores", "labels")
 

@@ -18,8 +18,6 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 # `-o KEY=VALUE` overrides a config key in main.py, predict.py and visualize.py, but names the output
 # folder here (as in PaddleVideo); such a value is refused rather than made a folder.
 OVERRIDE_LIKE = re.compile(r"^[A-Za-z_][\w.]*=")

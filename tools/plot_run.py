@@ -23,13 +23,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from paddlevideo.metrics.skeleton_metric import confusion_matrix, save_confusion_png  # noqa: E402
-from paddlevideo.utils.fileio import atomic_write  # noqa: E402
-from paddlevideo.utils.train_log import RunHistory, read_train_log  # noqa: E402
+from paddlevideo.metrics.skeleton_metric import confusion_matrix, save_confusion_png
+from paddlevideo.utils.fileio import atomic_write
+from paddlevideo.utils.train_log import RunHistory, read_train_log
 
 
 def read_vdl(folder: str) -> RunHistory:

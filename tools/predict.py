@@ -31,8 +31,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddlevideo.utils.quiet import hide_paddle_noise  # noqa: E402
+from paddlevideo.utils.quiet import hide_paddle_noise
 
 hide_paddle_noise()  # before paddle is imported
 if TYPE_CHECKING:

@@ -46,11 +46,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from paddlevideo.utils.quiet import hide_paddle_noise  # noqa: E402
+from paddlevideo.utils.quiet import hide_paddle_noise
 
 hide_paddle_noise()  # before the imports below bring in paddle
 import matplotlib  # noqa: E402

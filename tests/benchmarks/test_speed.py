@@ -6,7 +6,6 @@ import re
 import pytest
 
 from benchmarks import speed
-from tests.conftest import ROOT  # noqa: F401  (the repo root on sys.path)
 from tests.test_main import tiny_config
 
 OTHER_SECTION = "## Another benchmark\n\nkept as it is\n"
@@ -28,6 +27,7 @@ def table_rows(text, first_cell):
             if line.startswith(f"| {first_cell} |")]
 
 
+@pytest.mark.slow
 def test_tiny_run_writes_a_section_with_measured_numbers(tmp_path, capsys):
     results = tmp_path / "RESULTS.md"
     results.write_text("# Benchmark results\n\n" + OTHER_SECTION)

@@ -10,7 +10,7 @@ from paddlevideo.inference.export import export_onnx
 from paddlevideo.modeling import build_model
 from paddlevideo.inference.export_forms import rewritten_layers
 from paddlevideo.modeling.backbones.units import SpatialCTRGC
-from paddlevideo.modeling.trained_like import make_trained_like
+from tests.helpers.trained_like import make_trained_like
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -31,6 +31,7 @@ def trained_like(backbone: str, in_channels: int, base_channel: int) -> paddle.n
     return make_trained_like(model, (in_channels, T, 25, 2))
 
 
+@pytest.mark.slow
 # narrower than the defaults (CTRGCN 64, CTRGCN_light 60) to keep the test fast; blocks as registered
 @pytest.mark.parametrize("backbone, in_channels, base_channel", [("CTRGCN", 3, 16), ("CTRGCN_light", 3, 20),
                                                                  ("CTRGCN_tiny", 9, 32)])
@@ -55,6 +56,7 @@ def test_onnx_export_matches_the_dynamic_graph(backbone, in_channels, base_chann
         assert diff <= ATOL, f"{backbone}, batch {batch}: max |logit difference| {diff:.3g} > {ATOL}"
 
 
+@pytest.mark.slow
 def test_paddle_export_stores_weights_and_one_pair_map(tmp_path):
     """The exported .pdiparams holds the model's parameters and BN statistics plus CTR-GC's
     pair-difference constant once (shared by all ten blocks), not once per block."""

@@ -1,16 +1,15 @@
 """2-D keypoint files: the reader's normalisation and errors, KeypointDataset, and training on them."""
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_synthetic_keypoints
 from paddlevideo.loader import build_dataset
-from paddlevideo.loader.keypoints import (parse_keypoints, read_keypoints_json, read_label_csv, select_persons,
-                                          synthetic_keypoints, write_synthetic_keypoint_set)
+from paddlevideo.loader.keypoints import parse_keypoints, read_keypoints_json, read_label_csv, select_persons
 
+synthetic = load_synthetic_keypoints()  # data/keypoints/make_synthetic.py
 CONFIG = os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_light_coco17_keypoints.yaml")
 
 
@@ -75,7 +74,7 @@ def test_bad_content_is_named(content, message):
 
 
 def test_read_file_and_select_persons(tmp_path):
-    path = write(tmp_path / "a.json", synthetic_keypoints(1, num_frames=10, num_persons=2, seed=3))
+    path = write(tmp_path / "a.json", synthetic.synthetic_keypoints(1, num_frames=10, num_persons=2, seed=3))
     data = read_keypoints_json(path)
     assert data.shape == (3, 10, 17, 2)
     # person 2 is missing in frame 0, so person 1 has the higher total score and stays first
@@ -105,7 +104,7 @@ def test_label_csv_errors(tmp_path):
 
 def test_dataset_follows_the_label_file(tmp_path):
     folder = str(tmp_path / "clips")
-    splits = write_synthetic_keypoint_set(folder, per_class=4, num_frames=12, num_persons=2)
+    splits = synthetic.write_synthetic_keypoint_set(folder, per_class=4, num_frames=12, num_persons=2)
     assert [len(splits["train"]), len(splits["val"])] == [9, 3]
     pipeline = {"sample": [{"SkeletonCropSample": {"window_size": 16, "p_interval": [0.95]}}]}
     ds = build_dataset({"format": "KeypointDataset", "file_path": folder, "label_path": os.path.join(folder, "val.csv"),
@@ -118,10 +117,18 @@ def test_dataset_follows_the_label_file(tmp_path):
     assert everything[0][0].shape == (3, 12, 17, 1)
 
 
+def test_the_synthetic_set_script_writes_clips_and_label_files(tmp_path, capsys):
+    synthetic.main(["--out-dir", str(tmp_path), "--per-class", "4", "--num-frames", "6", "--num-persons", "2"])
+    assert "9 train and 3 val clips, actions wave, squat, step" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir())[:2] == ["squat_000.json", "squat_001.json"]
+    assert read_label_csv(str(tmp_path / "val.csv")) == [("wave_003", 0), ("squat_003", 1), ("step_003", 2)]
+    assert read_keypoints_json(str(tmp_path / "wave_000.json")).shape == (3, 6, 17, 2)
+
+
 def test_dataset_label_errors(tmp_path):
     folder = tmp_path / "clips"
     folder.mkdir()
-    clip = synthetic_keypoints(2, num_frames=5)
+    clip = synthetic.synthetic_keypoints(2, num_frames=5)
     write(folder / "x.json", clip)
     (tmp_path / "wrong.csv").write_text("name,label\nx,1\n")
     with pytest.raises(ValueError, match=r"x.json: label 2 in the file but 1 in .*wrong.csv"):
@@ -141,11 +148,10 @@ def test_dataset_label_errors(tmp_path):
 
 def test_config_trains_on_generated_keypoints(tmp_path):
     """The shipped COCO-17 config, shrunk by overrides, trains and validates through main.py."""
-    sys.path.insert(0, ROOT)
     import main as main_module
 
     folder = str(tmp_path / "clips")
-    write_synthetic_keypoint_set(folder, per_class=4, num_frames=20, num_persons=2)
+    synthetic.write_synthetic_keypoint_set(folder, per_class=4, num_frames=20, num_persons=2)
     overrides = [f"DATASET.{s}.file_path={folder}" for s in ("train", "valid", "test")] + [
         f"DATASET.train.label_path={folder}/train.csv", f"DATASET.valid.label_path={folder}/val.csv",
         f"DATASET.test.label_path={folder}/val.csv",

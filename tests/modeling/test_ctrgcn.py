@@ -1,4 +1,7 @@
 """CTRGCN / CTRGCN_light backbones: PaddleVideo weight compatibility, shapes, block lists."""
+import json
+import os
+
 import numpy as np
 import paddle
 import pytest
@@ -7,6 +10,9 @@ from conftest import shared_path
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.backbones import CTRGCN, CTRGCN_light, TCN_GCN_unit, TCN_unit
 from paddlevideo.modeling.backbones.units import TemporalConv
+from paddlevideo.utils import checkpoint
+
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
 
 # Trainable parameters with a 60-class head (PaddleVideo's CTRGCN: 1,446,672, see the keys file header).
 CTRGCN_PARAMS = 1_446_672
@@ -22,18 +28,47 @@ def trainable(model) -> int:
     return sum(int(np.prod(p.shape)) for p in model.parameters() if not p.stop_gradient)
 
 
+def paddlevideo_manifest() -> dict:
+    """{key: shape} of an upstream PaddleVideo CTRGCN state dict, from the manifest shipped in tests/fixtures."""
+    with open(os.path.join(FIXTURES, "paddlevideo_ctrgcn_keys.json"), encoding="utf-8") as f:
+        return {key: shape for key, shape, _ in json.load(f)["keys"]}
+
+
 def test_state_dict_matches_paddlevideo_keys_and_shapes():
-    path = shared_path("fixtures", "ctrgcn_paddlevideo_state_keys.txt")
+    expected = paddlevideo_manifest()
+    got = {k: list(v.shape) for k, v in recognizer().state_dict().items()}
+    assert sorted(got) == sorted(expected)
+    assert got == expected
+
+
+def test_a_state_dict_of_the_paddlevideo_layout_loads_strictly_and_runs(tmp_path):
+    rng = np.random.RandomState(0)
+    state = {key: rng.uniform(0.5, 1.5, shape).astype("float32") if key.endswith("_variance")
+             else rng.normal(0.0, 0.1, shape).astype("float32") for key, shape in paddlevideo_manifest().items()}
+    path = str(tmp_path / "paddlevideo_layout.pdparams")
+    paddle.save(state, path)
+    model = recognizer()
+    checkpoint.load_weights(model, path, strict=True)  # raises on a missing, unexpected or reshaped key
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), state[key], err_msg=key)
+    model.eval()
+    with paddle.no_grad():
+        logits = model([paddle.to_tensor(rng.randn(2, 3, 16, 25, 2).astype("float32"))], mode="infer").numpy()
+    assert logits.shape == (2, 60)
+    assert np.isfinite(logits).all()
+
+
+def test_the_shipped_manifest_is_the_shared_key_list():
+    """tests/fixtures/paddlevideo_ctrgcn_keys.json (regenerate: tests/fixtures/make_paddlevideo_ctrgcn_keys.py)
+    agrees with the key list beside the upstream fixture."""
     expected = {}
-    with open(path) as f:
+    with open(shared_path("fixtures", "ctrgcn_paddlevideo_state_keys.txt")) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
             key, shape = line.split("\t")[:2]
             expected[key] = [int(s) for s in shape.strip("[]").split(",") if s.strip()]
-    got = {k: list(v.shape) for k, v in recognizer().state_dict().items()}
-    assert sorted(got) == sorted(expected)
-    assert got == expected
+    assert list(paddlevideo_manifest().items()) == list(expected.items())
 
 
 def test_outputs_match_paddlevideo():

@@ -17,7 +17,7 @@ from conftest import shared_path
 from paddlevideo.inference import PredictorOptions, create_predictor, export_paddle
 from paddlevideo.modeling import build_model
 from paddlevideo.modeling.registry import BACKBONES
-from paddlevideo.modeling.trained_like import make_trained_like
+from tests.helpers.trained_like import make_trained_like
 
 ATOL = 1e-4
 MODES = [(onednn, threads) for onednn in (True, False) for threads in (1, 2)]
@@ -48,6 +48,7 @@ def check_modes(model, T: int, out_dir: str, name: str, modes=MODES) -> None:
                                  f"max |logit difference| {diff:.3g} > {ATOL}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", BACKBONES.names())
 def test_exported_backbone_matches_the_dynamic_graph_in_every_mode(backbone, tmp_path):
     paddle.seed(0)
@@ -55,6 +56,7 @@ def test_exported_backbone_matches_the_dynamic_graph_in_every_mode(backbone, tmp
     check_modes(model, 16, str(tmp_path), backbone)
 
 
+@pytest.mark.slow
 def test_depthwise_temporal_convs_export_correctly_in_every_mode(tmp_path):
     """CTRGCN_tiny with ``temporal_groups: 0`` (grouped convolutions with 2 groups:
     tests/tools/test_export_predict.py)."""
@@ -63,6 +65,7 @@ def test_depthwise_temporal_convs_export_correctly_in_every_mode(tmp_path):
     check_modes(model, 16, str(tmp_path), "CTRGCN_tiny_depthwise")
 
 
+@pytest.mark.slow
 def test_ctrgcn_with_paddlevideo_weights_at_the_ntu_shape(tmp_path):
     """The case where oneDNN went wrong first: PaddleVideo's CTRGCN weights and the NTU input shape
     (N, 3, 64, 25, 2); the exported model must give upstream PaddleVideo's own logits, with oneDNN
@@ -82,6 +85,7 @@ def test_ctrgcn_with_paddlevideo_weights_at_the_ntu_shape(tmp_path):
             assert diff <= ATOL, f"oneDNN {'on' if onednn else 'off'}, batch {batch}: {diff:.3g} > {ATOL}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["CTRGCN_light", "CTRGCN_tiny"])
 def test_backbone_at_the_ntu_shape_with_onednn_on_and_off(backbone, tmp_path):
     """The NTU input shape (N, 3, 64, 25, 2) for the backbones the PaddleVideo-weights test above

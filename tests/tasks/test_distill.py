@@ -15,9 +15,8 @@ from paddlevideo.tasks import train as train_module
 from paddlevideo.tasks.distill import Distiller, DistillOptions, kd_loss
 from paddlevideo.config import get_config
 
-sys.path.insert(0, ROOT)
-import main as main_module  # noqa: E402
-from tests.test_main import losses_of, tiny_config, train_log_lines  # noqa: E402
+import main as main_module
+from tests.test_main import losses_of, tiny_config, train_log_lines
 
 DISTILL_CONFIG = os.path.join(ROOT, "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml")
 
@@ -227,6 +226,7 @@ def test_distilled_run_validates_tests_and_keeps_the_teacher_out(tmp_path, monke
     assert np.load(tmp_path / "test" / "scores.npz")["scores"].shape == (8, 3)
 
 
+@pytest.mark.slow
 def test_data_parallel_distillation_keeps_ranks_identical(tmp_path):
     """Two CPU processes: the student's gradients are still averaged across ranks."""
     cfg = tiny_config(str(tmp_path), epochs=1, DISTILL=distill_section(str(tmp_path)))

@@ -9,24 +9,21 @@ paddlevideo/utils/cpu_math.py).
 import contextlib
 import copy
 import os
-import sys
 
 import numpy as np
 import paddle
 import pytest
 import yaml
 
-from tests.conftest import ROOT
 from paddlevideo.modeling import build_model
 from benchmarks.upstream_ops import upstream_ops
 from paddlevideo.modeling.backbones.units import CTRGC, Conv2D, SpatialCTRGC
 from paddlevideo.modeling.registry import BACKBONES
-from paddlevideo.modeling.trained_like import randomize_constant_parameters
+from tests.helpers.trained_like import randomize_constant_parameters
 from paddlevideo.utils import cpu_math
 
-sys.path.insert(0, ROOT)
-import main as main_module  # noqa: E402
-from tests.test_main import losses_of, tiny_config  # noqa: E402
+import main as main_module
+from tests.test_main import losses_of, tiny_config
 
 STEPS = 3
 

@@ -122,6 +122,7 @@ def float64_model(cfg, weights: str):
     return model.to(dtype="float64")
 
 
+@pytest.mark.slow
 def test_float64_logits_are_the_official_ones(converted, official_io):
     """Same arithmetic: in float64 the converted model gives the official float64 logits.
 
@@ -158,6 +159,7 @@ def exported(converted, tmp_path_factory):
     return files
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, options", [
     ("Paddle Inference, oneDNN on", PredictorOptions(enable_mkldnn=True, cpu_threads=1)),
     ("Paddle Inference, oneDNN off", PredictorOptions(enable_mkldnn=False, cpu_threads=1)),

@@ -108,6 +108,7 @@ def test_export_writes_files_prints_sizes_and_checks(ntu, exported):
     assert not [f for f in os.listdir(ntu["dir"]) if f.startswith(".export_") or f.endswith(".tmp")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("groups", [0, 2])
 def test_grouped_temporal_convs_pass_the_export_check(groups, tmp_path, capsys):
     """``temporal_groups`` 0 (depthwise) and 2: Paddle Inference (oneDNN on and off) and ONNX Runtime within 1e-4."""
@@ -458,6 +459,7 @@ def test_reference_shape_must_match_the_config(ntu, exported):
         open_verified_predictor(ntu["model"], ntu["params"], PredictorOptions(), (3, 100, 25, 2))
 
 
+@pytest.mark.slow
 def test_real_ctrgcn_check_and_predictions(tmp_path, capsys):
     """PaddleVideo-format CTRGCN weights (real BN statistics), where Paddle 3.3.1's oneDNN path
     was seen to be wrong: --check reports it (exit 1 exactly when a path fails), and predict

@@ -168,6 +168,7 @@ def test_session_does_not_spin_unless_asked(model):
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == want
 
 
+@pytest.mark.slow
 def test_missing_quantizer_dependency_is_one_line_with_the_package_to_install(model, monkeypatch, capsys):
     """onnxruntime's quantizer imports ml_dtypes without declaring it: a fresh machine without it
     gets one line naming the package (export_model.py exits 1), not a traceback."""

@@ -27,7 +27,6 @@ PNGS = ["loss.png", "lr.png", "top1.png"]
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """Two epochs of a tiny CTRGCN_light (4 iterations each, logged every 2) with validation, then --test."""
-    sys.path.insert(0, ROOT)
     import main as main_module
 
     tmp = tmp_path_factory.mktemp("run")

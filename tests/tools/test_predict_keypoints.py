@@ -6,11 +6,12 @@ import numpy as np
 import paddle
 import pytest
 
-from conftest import ROOT, load_tool
+from conftest import ROOT, load_synthetic_keypoints, load_tool
 from paddlevideo.inference import InputError, InputPreparer, load_eval_model
 from paddlevideo.loader import build_dataset
-from paddlevideo.loader.keypoints import synthetic_keypoints, write_synthetic_keypoint_set
 from paddlevideo.config import get_config
+
+synthetic = load_synthetic_keypoints()
 
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
 TINY = ["MODEL.backbone.base_channel=8", "MODEL.backbone.blocks=[[1,1,true],[4,2,false]]", "MODEL.head.in_channels=8",
@@ -21,7 +22,7 @@ TINY = ["MODEL.backbone.base_channel=8", "MODEL.backbone.blocks=[[1,1,true],[4,2
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("clips"))
-    write_synthetic_keypoint_set(folder, per_class=4, num_frames=30, num_persons=3)
+    synthetic.write_synthetic_keypoint_set(folder, per_class=4, num_frames=30, num_persons=3)
     return folder
 
 
@@ -61,7 +62,7 @@ def test_predict_keypoint_file_end_to_end(clips, tmp_path, capsys):
     overrides = sum((["--override", o] for o in TINY), [])
     assert load_tool("export_model").main(["-c", config, "-p", weights, "-o", str(tmp_path / "inf")] + overrides) == 0
     clip = tmp_path / "clip.json"
-    clip.write_text(json.dumps(synthetic_keypoints(0, num_frames=25, num_persons=2, seed=11)))
+    clip.write_text(json.dumps(synthetic.synthetic_keypoints(0, num_frames=25, num_persons=2, seed=11)))
     capsys.readouterr()
     code = load_tool("predict").main(["-c", config, "-i", str(clip), "--model_file",
                                       str(tmp_path / "inf" / "TinyKeypoints.json"), "--enable_mkldnn=False",

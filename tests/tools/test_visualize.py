@@ -9,9 +9,8 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import shared_path, load_tool
+from conftest import shared_path, load_synthetic_keypoints, load_tool
 from paddlevideo.inference import InputPreparer, load_eval_model
-from paddlevideo.loader.keypoints import synthetic_keypoints
 from paddlevideo.config import get_config
 
 
@@ -81,7 +80,8 @@ def test_read_npy_single_and_stacked(tmp_path):
 
 
 def test_read_keypoint_and_ucla_json_by_content(tmp_path):
-    (tmp_path / "kp.json").write_text(json.dumps(synthetic_keypoints(0, num_frames=5, num_persons=2)))
+    clip = load_synthetic_keypoints().synthetic_keypoints(0, num_frames=5, num_persons=2)
+    (tmp_path / "kp.json").write_text(json.dumps(clip))
     seq = vis.read_sequence(str(tmp_path / "kp.json"))
     assert seq.graph.layout == "coco17" and seq.has_scores and seq.data.shape == (3, 5, 17, 2)
     present = vis.present_joints(seq)

@@ -1,9 +1,9 @@
-"""paddlevideo/modeling/trained_like.py: no constant parameter is left, batch norms are
+"""tests/helpers/trained_like.py: no constant parameter is left, batch norms are
 calibrated, and the model ends in eval mode with its momenta back."""
 import numpy as np
 
 from paddlevideo.modeling import build_model
-from paddlevideo.modeling.trained_like import make_trained_like
+from tests.helpers.trained_like import make_trained_like
 
 
 def test_make_trained_like_leaves_no_constant_parameter_and_calibrates_batch_norms():
