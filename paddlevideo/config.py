@@ -191,7 +191,7 @@ def check_kwargs(obj: Any, kwargs: Dict[str, Any], where: str, injected: Iterabl
 def _registry(name: str) -> Any:
     """A registry (or the DISTILL options class) named in ``config_schema``; imported on first use."""
     if name == "DistillOptions":
-        from .tasks.distill import DistillOptions
+        from .config_schema import DistillOptions
         return DistillOptions
     import paddlevideo.loader  # noqa: F401  (registers datasets and pipelines)
     import paddlevideo.metrics  # noqa: F401

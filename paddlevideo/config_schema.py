@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-__all__ = ["Key", "Built", "REQUIRED", "OPTIONAL", "TOP_LEVEL", "INFERENCE_HELPERS"]
+__all__ = ["Key", "Built", "REQUIRED", "OPTIONAL", "TOP_LEVEL", "INFERENCE_HELPERS", "DistillOptions"]
 
 
 class _Marker:
@@ -157,6 +157,29 @@ GRAPH: Dict[str, Key] = {
     "labeling_mode": Key(str, OPTIONAL, reader="graphs.py Graph (the backbone's adjacency)"),
     "joint_names": Key(List[str], OPTIONAL, reader="checked: one name per joint (documents a custom layout)"),
 }
+
+@dataclass(frozen=True)
+class DistillOptions:
+    """The ``DISTILL`` section of a config; a bad value raises ValueError naming its key.
+
+    Paths are relative to the working directory, like the dataset paths of a config.
+    """
+
+    teacher_config: str
+    teacher_weights: str
+    temperature: float = 4.0
+    weight: float = 0.5
+    teacher_channels: Optional[List[int]] = None
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            raise ValueError(f"DISTILL.temperature must be > 0, got {self.temperature!r}")
+        if not 0.0 <= self.weight <= 1.0:
+            raise ValueError(f"DISTILL.weight must lie in [0, 1], got {self.weight!r}")
+        ch = self.teacher_channels
+        if ch is not None and (len(ch) != 2 or not 0 <= ch[0] < ch[1]):
+            raise ValueError(f"DISTILL.teacher_channels must be [start, stop] with 0 <= start < stop, got {ch!r}")
+
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 TOP_LEVEL: Dict[str, Key] = {

@@ -1,5 +1,6 @@
 """Imports inside paddlevideo run one way: utils, then graphs at the bottom, then loader / modeling /
-solver / metrics (which do not import each other), then config, tasks and inference."""
+solver / metrics (which do not import each other), then config (its schema below it), tasks and
+inference."""
 import ast
 import os
 
@@ -14,6 +15,8 @@ FORBIDDEN = {
     "modeling": {"loader", "solver", "metrics", "config", "tasks", "inference"},
     "solver": {"loader", "modeling", "metrics", "config", "tasks", "inference"},
     "metrics": {"loader", "modeling", "solver", "config", "tasks", "inference"},
+    "config_schema": {"graphs", "loader", "modeling", "solver", "metrics", "config", "tasks", "inference"},
+    "config": {"tasks", "inference"},
 }
 
 

@@ -21,8 +21,7 @@ checkpoints or exported model. Validation, test and export see the student only.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict
 
 import paddle
 import paddle.nn as nn
@@ -31,31 +30,9 @@ import paddle.nn.functional as F
 from ..modeling.builder import build_model
 from ..utils import checkpoint
 from ..config import ConfigError, get_config
+from ..config_schema import DistillOptions
 
 __all__ = ["DistillOptions", "Distiller", "kd_loss"]
-
-
-@dataclass(frozen=True)
-class DistillOptions:
-    """The ``DISTILL`` section of a config; a bad value raises ValueError naming its key.
-
-    Paths are relative to the working directory, like the dataset paths of a config.
-    """
-
-    teacher_config: str
-    teacher_weights: str
-    temperature: float = 4.0
-    weight: float = 0.5
-    teacher_channels: Optional[List[int]] = None
-
-    def __post_init__(self) -> None:
-        if not self.temperature > 0:
-            raise ValueError(f"DISTILL.temperature must be > 0, got {self.temperature!r}")
-        if not 0.0 <= self.weight <= 1.0:
-            raise ValueError(f"DISTILL.weight must lie in [0, 1], got {self.weight!r}")
-        ch = self.teacher_channels
-        if ch is not None and (len(ch) != 2 or not 0 <= ch[0] < ch[1]):
-            raise ValueError(f"DISTILL.teacher_channels must be [start, stop] with 0 <= start < stop, got {ch!r}")
 
 
 def kd_loss(student_logits: paddle.Tensor, teacher_logits: paddle.Tensor,
