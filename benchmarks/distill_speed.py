@@ -38,8 +38,8 @@ SHAPE = (16, 9, 52, 20, 1)  # (N, C, T, V, M)
 
 def measure(steps: int, warmup: int) -> Dict[str, List[float]]:
     """Seconds per call of each timed action, over ``steps`` alternating rounds."""
-    from paddlevideo.utils.cpu_math import prefer_mkl_avx2
-    prefer_mkl_avx2()  # before the first matrix product, as main.py does with fast_cpu: true
+    from paddlevideo.utils.cpu_math import choose_mkl_kernels
+    choose_mkl_kernels()  # before the first matrix product, as main.py does with fast_cpu: true
     import paddle
     from paddlevideo.modeling import build_model
     from paddlevideo.solver import build_optimizer

@@ -127,9 +127,9 @@ def train_worker(model_name: str, path: str, warmup: int, steps: int, frames: in
 
     Returns per-step wall and CPU seconds of the timed steps, every step's loss, the MKL
     setting and the thread count."""
-    from paddlevideo.utils.cpu_math import prefer_mkl_avx2
+    from paddlevideo.utils.cpu_math import choose_mkl_kernels
 
-    mkl = prefer_mkl_avx2() if path == "fast" else None  # before the first matrix product
+    mkl = choose_mkl_kernels() if path == "fast" else None  # before the first matrix product
     import paddle
 
     from benchmarks.upstream_ops import upstream_ops
@@ -380,7 +380,7 @@ def report(args, models: List[str], train: Dict, infer: Dict, ucla: Dict, loads:
     if train:
         rows = train_rows(models, train)
         any_run = next(iter(train.values()))["fast"][0]
-        mkl = any_run["mkl"] if any_run["mkl"] != "default" else "default MKL kernels (not an AMD CPU with AVX2)"
+        mkl = any_run["mkl"]
         lines += [f"### Training step (main.py's step, batch {args.train_batch} at {shape}, {NUM_CLASSES} classes)", "",
                   f"Threads: {any_run['threads']} (Paddle's default unless OMP_NUM_THREADS is set). "
                   f"plain = upstream operator formulation, default MKL kernels (`fast_cpu: false`); "
