@@ -59,10 +59,8 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not args.test and cfg["fast_cpu"]:  # before the process's first matrix product
-        from paddlevideo.utils.cpu_math import prefer_mkl_avx2
-        note = prefer_mkl_avx2()
-        if note:
-            print(f"CPU math: {note}")
+        from paddlevideo.utils.cpu_math import choose_mkl_kernels
+        print(f"CPU math: {choose_mkl_kernels()}")
     from paddlevideo.tasks import test_model, train_model
 
     _, world_size = get_dist_info()

@@ -1,6 +1,6 @@
 """Time of one distillation training step against one plain step, side by side.
 
-    python benchmarks/distill_speed.py --steps 12 --write-results   # "## Distillation speed" in RESULTS.md
+    python -m benchmarks.distill_speed --steps 12 --write-results   # "## Distillation speed" in RESULTS.md
 
 Student and teacher come from configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml
 (CTRGCN_tiny on 9 early-fused channels; the CTRGCN teacher on the 3 joint channels, with
@@ -26,10 +26,9 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.harness import publish, round_ratios, run_rounds
 
-from benchmarks.harness import publish, round_ratios, run_rounds  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CONFIG = "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml"
 HEADING = "## Distillation speed"
@@ -38,8 +37,8 @@ SHAPE = (16, 9, 52, 20, 1)  # (N, C, T, V, M)
 
 def measure(steps: int, warmup: int) -> Dict[str, List[float]]:
     """Seconds per call of each timed action, over ``steps`` alternating rounds."""
-    from paddlevideo.utils.cpu_math import prefer_mkl_avx2
-    prefer_mkl_avx2()  # before the first matrix product, as main.py does with fast_cpu: true
+    from paddlevideo.utils.cpu_math import choose_mkl_kernels
+    choose_mkl_kernels()  # before the first matrix product, as main.py does with fast_cpu: true
     import paddle
     from paddlevideo.modeling import build_model
     from paddlevideo.solver import build_optimizer
@@ -100,7 +99,7 @@ def main(argv=None) -> int:
     p.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
     p.add_argument("--write-results", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     args = p.parse_args(argv)
-    command = "python benchmarks/distill_speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m benchmarks.distill_speed " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(measure(args.steps, args.warmup), command.strip())
     publish(text, HEADING, args.write_results)
     return 0

@@ -4,7 +4,9 @@ Needs PyTorch (CPU build) and a checkout of the official CTR-GCN repository, nei
 this project installs or ships; run it in a separate environment, e.g.
 
     python -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch onnx numpy
-    /tmp/torchvenv/bin/python benchmarks/export_torch_ctrgcn.py --repo /tmp/CTR-GCN --out /tmp/official_ctrgcn.onnx
+    PYTHONPATH=/tmp/CTR-GCN /tmp/torchvenv/bin/python -m benchmarks.export_torch_ctrgcn --out /tmp/official_ctrgcn.onnx
+
+(the official code is a folder of modules, not an installed package: PYTHONPATH names it).
 
 The model is ``model.ctrgcn.Model`` for NTU-60 (60 classes, 25 joints, 2 persons, the spatial
 graph ``graph.ntu_rgb_d.Graph``), seeded initial weights, eval mode; input (N, 3, 64, 25, 2)
@@ -20,18 +22,17 @@ import sys
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repo", required=True, help="checkout of the official CTR-GCN repository")
     p.add_argument("--out", required=True, help="ONNX file to write")
     p.add_argument("--frames", type=int, default=64, help="T of the fixed input (default 64)")
     args = p.parse_args(argv)
-    if not os.path.isfile(os.path.join(args.repo, "model", "ctrgcn.py")):
-        print(f"error: {args.repo} has no model/ctrgcn.py; give the CTR-GCN repository's folder", file=sys.stderr)
+    try:
+        from model.ctrgcn import Model
+    except ImportError as err:
+        print(f"error: the official CTR-GCN code is not importable ({err}); run with "
+              "PYTHONPATH=<checkout of github.com/Uason-Chen/CTR-GCN>", file=sys.stderr)
         return 2
     import numpy as np
     import torch
-
-    sys.path.insert(0, os.path.abspath(args.repo))
-    from model.ctrgcn import Model
 
     torch.manual_seed(0)
     model = Model(num_class=60, num_point=25, num_person=2, graph="graph.ntu_rgb_d.Graph",

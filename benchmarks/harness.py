@@ -151,8 +151,11 @@ def run_rounds(contestants: Mapping[Hashable, Callable[[], object]], rounds: int
 def run_process(cmd: Sequence[str], what: str, env: Optional[Mapping[str, str]] = None,
                 cwd: str = ROOT) -> subprocess.CompletedProcess:
     """Run ``cmd`` to its end with its output captured (a process contestant calls this);
-    RuntimeError naming ``what`` with the end of its stderr when it fails."""
-    proc = subprocess.run(list(cmd), cwd=cwd, env=None if env is None else dict(env), capture_output=True, text=True)
+    RuntimeError naming ``what`` with the end of its stderr when it fails. The child imports
+    this checkout's code: its root leads the child's PYTHONPATH."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return proc

@@ -1,9 +1,9 @@
 """Speed of data/ntu-rgb-d/prepare_ntu.py against the reference NTU preparation, side by side.
 
-    python benchmarks/ntu_prep.py --reference-dir /tmp/ntu_ref --num-files 1000 \
+    python -m benchmarks.ntu_prep --reference-dir /tmp/ntu_ref --num-files 1000 \
         [--sources ../shared/data/ntu60_samples/nturgb+d_skeletons ...] [--num-workers 2] \
         [--rounds 3] [--work-dir /tmp/ntu_prep_bench] [--write-results [--results FILE]]
-    python benchmarks/ntu_prep.py --skip-reference --num-files 20000   # memory on a big input
+    python -m benchmarks.ntu_prep --skip-reference --num-files 20000   # memory on a big input
 
 Input: the shared raw files (by default the 30 real and 40 synthetic NTU-60 files)
 replicated under new, valid, unique names (setup/camera/performer/replication change,
@@ -53,11 +53,10 @@ from functools import partial
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from benchmarks.harness import (LoadLog, Sampler, load1, load_text, machine, replace_section,  # noqa: E402
+from benchmarks.harness import (LoadLog, Sampler, load1, load_text, machine, replace_section,
                                 tree_rss_kb)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 DEFAULT_SOURCES = [os.path.join(SHARED, "data", "ntu60_samples", "nturgb+d_skeletons"),
@@ -281,7 +280,7 @@ def main() -> None:
                 f"of each output. What grows with the input is the main process's small "
                 f"record per sample (name, ids, frames, spool offset).",
                 "", "```",
-                f"python benchmarks/ntu_prep.py --skip-reference --num-files {args.num_files} "
+                f"python -m benchmarks.ntu_prep --skip-reference --num-files {args.num_files} "
                 f"--num-workers {args.num_workers} --work-dir {args.work_dir} --write-results",
                 "```"]))
         return
@@ -354,7 +353,7 @@ def main() -> None:
               "our npy/pkl, after the last round):", ""]
     table += [f"- {line}" for line in checks]
     table += ["", "Command:", "", "```",
-              f"python benchmarks/ntu_prep.py --reference-dir {args.reference_dir} "
+              f"python -m benchmarks.ntu_prep --reference-dir {args.reference_dir} "
               f"--num-files {args.num_files} --num-workers {args.num_workers} "
               f"--rounds {args.rounds}"
               + (f" --dataset {args.dataset}" if args.dataset != "ntu60" else "")

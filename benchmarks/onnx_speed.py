@@ -2,7 +2,7 @@
 PyTorch CTR-GCN exported to ONNX, and int8 agreement with fp32 on NW-UCLA; writes the
 "ONNX Runtime speed" section of benchmarks/RESULTS.md.
 
-    python benchmarks/onnx_speed.py [--torch-ctrgcn official_ctrgcn.onnx] [--write-results]
+    python -m benchmarks.onnx_speed [--torch-ctrgcn official_ctrgcn.onnx] [--write-results]
 
 1. Our CTRGCN, CTRGCN_light and CTRGCN_tiny (NTU-60 configs, input (N, C, 64, 25, 2), seeded
    initial weights: latency does not depend on the weight values) are exported as
@@ -40,10 +40,9 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, ratio, run_rounds, summary
 
-from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, ratio, run_rounds, summary  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HEADING = "## ONNX Runtime speed"
 CONFIGS = os.path.join(ROOT, "configs", "recognition", "ctrgcn")
@@ -289,7 +288,7 @@ def main(argv=None) -> int:
 
 
 def command_line(args) -> str:
-    parts = ["python benchmarks/onnx_speed.py"]
+    parts = ["python -m benchmarks.onnx_speed"]
     if args.torch_ctrgcn:
         parts.append("--torch-ctrgcn official_ctrgcn.onnx")
     if args.sweep:

@@ -1,7 +1,7 @@
 """Smaller deployables of CTRGCN_tiny on CPU Paddle 3.3.1: fp16 weights and int8; writes the
 "## Smaller deployables" section of benchmarks/RESULTS.md.
 
-    python benchmarks/small_deployables.py [--weights benchmarks/weights/ctrgcn_tiny_ucla_joint.pdparams]
+    python -m benchmarks.small_deployables [--weights benchmarks/weights/ctrgcn_tiny_ucla_joint.pdparams]
                                            [--rounds 5] [--reps 5] [--threads 2] [--no-write]
 
 Each route is tried on the NW-UCLA model (configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint.yaml
@@ -40,10 +40,9 @@ from typing import Callable, Dict, List, Mapping, Optional
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, run_rounds
 
-from benchmarks.harness import UCLA_DATA, LoadLog, machine, publish, run_rounds  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HEADING = "## Smaller deployables"
 CONFIG = os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_tiny_ucla_joint.yaml")
@@ -130,7 +129,6 @@ LEGACY_EXPORT = """
 import sys
 import paddle
 from paddle.static import InputSpec
-sys.path.insert(0, {root!r})
 from paddlevideo.inference.export import INPUT_NAME, InferenceNet, input_shape, load_eval_model
 from paddlevideo.config import get_config
 cfg = get_config({config!r}, show=False)
@@ -146,9 +144,9 @@ def legacy_export(weights: str, out_dir: str) -> None:
     import subprocess
 
     os.makedirs(out_dir, exist_ok=True)
-    code = LEGACY_EXPORT.format(root=ROOT, config=CONFIG, weights=weights, out=os.path.join(out_dir, "tiny"))
+    code = LEGACY_EXPORT.format(config=CONFIG, weights=weights, out=os.path.join(out_dir, "tiny"))
     env = dict(os.environ, FLAGS_enable_pir_api="0")
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         errors = [line.strip() for line in done.stderr.splitlines() if re.match(r"\s*\w+Error: ", line)]
         raise RuntimeError(errors[-1] if errors else done.stderr.strip()[-400:])
@@ -357,7 +355,7 @@ def format_section(routes: List[Route], latency: Dict[str, float], args, samples
                   "does not load into the float32 model as is, Paddle wants matching dtypes, so it is cast back at "
                   "load), and the int8 ONNX model of tools/export_model.py, which runs under ONNX Runtime, not "
                   "Paddle Inference."]
-    lines += ["", "Command:", "", "```", f"python benchmarks/small_deployables.py --rounds {args.rounds} "
+    lines += ["", "Command:", "", "```", f"python -m benchmarks.small_deployables --rounds {args.rounds} "
               f"--reps {args.reps} --threads {args.threads}", "```", ""]
     return "\n".join(lines)
 

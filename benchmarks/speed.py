@@ -1,7 +1,7 @@
 """CPU speed of every registered backbone, plain path against fast path, in one run.
 
-    python benchmarks/speed.py --write-results                 # all backbones; "## CPU speed" in RESULTS.md
-    python benchmarks/speed.py --models CTRGCN_tiny --train-steps 2 --skip ucla
+    python -m benchmarks.speed --write-results                 # all backbones; "## CPU speed" in RESULTS.md
+    python -m benchmarks.speed --models CTRGCN_tiny --train-steps 2 --skip ucla
 
 Training (batch 16 at the NTU shape (3, 64, 25, 2), 60 classes): main.py's step (forward,
 loss, backward, Nesterov momentum with L2, clear) repeated on one batch from the same initial
@@ -46,11 +46,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from benchmarks.harness import (RESULTS, UCLA_DATA, LoadLog, load_text, pooled, publish, ratio,  # noqa: E402
+from benchmarks.harness import (RESULTS, UCLA_DATA, LoadLog, load_text, pooled, publish, ratio,
                                 run_process, run_rounds)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HEADING = "## CPU speed"
 NUM_CLASSES = 60
@@ -73,7 +72,7 @@ def predictor_key(formulation: str, onednn: bool) -> str:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser("python benchmarks/speed.py", description=__doc__,
+    p = argparse.ArgumentParser("python -m benchmarks.speed", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     d = DEFAULTS
     p.add_argument("--models", nargs="+", default=None, help="backbones (default: every registered one)")
@@ -127,9 +126,9 @@ def train_worker(model_name: str, path: str, warmup: int, steps: int, frames: in
 
     Returns per-step wall and CPU seconds of the timed steps, every step's loss, the MKL
     setting and the thread count."""
-    from paddlevideo.utils.cpu_math import prefer_mkl_avx2
+    from paddlevideo.utils.cpu_math import choose_mkl_kernels
 
-    mkl = prefer_mkl_avx2() if path == "fast" else None  # before the first matrix product
+    mkl = choose_mkl_kernels() if path == "fast" else None  # before the first matrix product
     import paddle
 
     from benchmarks.upstream_ops import upstream_ops
@@ -215,7 +214,7 @@ def train_run(model: str, path: str, args, load: LoadLog) -> dict:
 
 def run_worker(kind: str, model: str, args, path: Optional[str] = None) -> dict:
     """Run this script as a worker process; returns its result dict."""
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--model", model,
+    cmd = [sys.executable, "-m", "benchmarks.speed", "--worker", kind, "--model", model,
            "--train-steps", str(args.train_steps), "--warmup-steps", str(args.warmup_steps),
            "--threads", str(args.threads), "--reps", str(args.reps), "--frames", str(args.frames),
            "--train-batch", str(args.train_batch), "--batches", *map(str, args.batches)]
@@ -380,7 +379,7 @@ def report(args, models: List[str], train: Dict, infer: Dict, ucla: Dict, loads:
     if train:
         rows = train_rows(models, train)
         any_run = next(iter(train.values()))["fast"][0]
-        mkl = any_run["mkl"] if any_run["mkl"] != "default" else "default MKL kernels (not an AMD CPU with AVX2)"
+        mkl = any_run["mkl"]
         lines += [f"### Training step (main.py's step, batch {args.train_batch} at {shape}, {NUM_CLASSES} classes)", "",
                   f"Threads: {any_run['threads']} (Paddle's default unless OMP_NUM_THREADS is set). "
                   f"plain = upstream operator formulation, default MKL kernels (`fast_cpu: false`); "

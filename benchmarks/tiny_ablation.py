@@ -1,7 +1,7 @@
 """CTRGCN_tiny ablation: what each lever costs and what it keeps, one variant per row; writes the
 "## CTRGCN_tiny ablation" section of benchmarks/RESULTS.md.
 
-    python benchmarks/tiny_ablation.py [--rounds 5] [--reps 3] [--threads 2] [--no-write]
+    python -m benchmarks.tiny_ablation [--rounds 5] [--reps 3] [--threads 2] [--no-write]
 
 Every variant (``VARIANTS``: a config, overrides, and its training output folder or committed
 weights) is built and measured in this one process:
@@ -39,12 +39,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.harness import UCLA_DATA, LoadLog, publish, run_rounds
+from benchmarks.ucla_report import gflops, trainable_params, verified_predictors
+from paddlevideo.utils.train_log import read_train_log
 
-from benchmarks.harness import UCLA_DATA, LoadLog, publish, run_rounds  # noqa: E402
-from benchmarks.ucla_report import gflops, trainable_params, verified_predictors  # noqa: E402
-from paddlevideo.utils.train_log import read_train_log  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HEADING = "## CTRGCN_tiny ablation"
 CONFIGS = "configs/recognition/ctrgcn"
@@ -315,7 +314,7 @@ def format_section(rows: List[Dict[str, object]], blocks: List[Dict[str, object]
               f"{SHORT_RECIPE} " + " ".join(f"-o DATASET.{s}.file_path=../shared/data/NW-UCLA/all_sqe"
                                              for s in ("train", "valid", "test")) + " "
               "-o MODEL.backbone.temporal_groups=0 -o output_dir=output/ablation/depthwise  # reads ../shared",
-              f"python benchmarks/tiny_ablation.py --rounds {args.rounds} --reps {args.reps} --threads {args.threads}",
+              f"python -m benchmarks.tiny_ablation --rounds {args.rounds} --reps {args.reps} --threads {args.threads}",
               "```", ""]
     return "\n".join(lines)
 

@@ -1,6 +1,6 @@
 """Training speed on NW-UCLA with 1 and 2 CPU math threads, side by side: which default main.py uses.
 
-    python benchmarks/train_threads.py --data ../shared/data/NW-UCLA/all_sqe [--rounds 3] [--iters 60] \\
+    python -m benchmarks.train_threads --data ../shared/data/NW-UCLA/all_sqe [--rounds 3] [--iters 60] \\
         [--write-results]   # reads ../shared
 
 For each model, ``main.py --validate`` with the model's ``*_ucla_joint.yaml`` (its data workers,
@@ -21,11 +21,10 @@ from typing import Dict, List
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.harness import LoadLog, load_text, machine, publish, ratio, run_rounds
+from benchmarks.speed import ucla_training_run
 
-from benchmarks.harness import LoadLog, load_text, machine, publish, ratio, run_rounds  # noqa: E402
-from benchmarks.speed import ucla_training_run  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HEADING = "## Training threads: 1 or 2"
 MODELS = ("ctrgcn_tiny", "ctrgcn_light", "ctrgcn")
@@ -66,7 +65,7 @@ def main(argv=None) -> int:
         rows[model] = rounds.values
     load.end()
     lines = [HEADING, "",
-             f"`python benchmarks/train_threads.py --data {args.data} --rounds {args.rounds} --iters {args.iters} "
+             f"`python -m benchmarks.train_threads --data {args.data} --rounds {args.rounds} --iters {args.iters} "
              "--write-results`   # reads ../shared", "",
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine().cpu}, {os.cpu_count()} cores, "
              f"1-minute load average {load_text(load.start_value)} at the start and {load_text(load.end_value)} "

@@ -23,5 +23,5 @@ for model in ctrgcn_tiny ctrgcn_light ctrgcn; do
     fi
     load_logs=()  # per-minute load samples kept for runs whose log lines carry no load
     for f in benchmarks/logs/*_ucla_joint_full.load.log; do [[ -f $f ]] && load_logs+=(--load-log "$f"); done
-    python benchmarks/ucla_report.py "${load_logs[@]}"
+    python -m benchmarks.ucla_report "${load_logs[@]}"
 done

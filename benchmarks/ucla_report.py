@@ -25,7 +25,7 @@ one run:
   (``<model>_ucla_joint[_<recipe>].expected.json``; tests/benchmarks/test_ucla_weights.py checks
   that the committed weights still classify them so).
 
-    python benchmarks/ucla_report.py --data ../shared/data/NW-UCLA/all_sqe [--load-log FILE]
+    python -m benchmarks.ucla_report --data ../shared/data/NW-UCLA/all_sqe [--load-log FILE]
 
 A load log has one line per minute, ``ISO-time load1 load5 load15``, e.g. from
 ``echo "$(date +%FT%T) $(cut -d' ' -f1-3 /proc/loadavg)"`` run by a loop beside the training.
@@ -44,12 +44,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.harness import RESULTS, UCLA_DATA, LoadLog, replace_section, run_process, run_rounds
+from paddlevideo.utils.fileio import atomic_write
+from paddlevideo.utils.train_log import RunHistory, read_train_log
 
-from benchmarks.harness import RESULTS, UCLA_DATA, LoadLog, replace_section, run_process, run_rounds  # noqa: E402
-from paddlevideo.utils.fileio import atomic_write  # noqa: E402
-from paddlevideo.utils.train_log import RunHistory, read_train_log  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny")
 NUM_EXPECTED = 8
@@ -452,7 +451,7 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
         lines.append(f"- {m} {recipe}: " + ", ".join(f"{s['name']} {s['label']}->{s['predicted']}"
                                                     for s in r["expected"]))
     data = os.path.relpath(args.data, ROOT)
-    report = f"python benchmarks/ucla_report.py --data {data}" + "".join(
+    report = f"python -m benchmarks.ucla_report --data {data}" + "".join(
         f" --load-log {os.path.relpath(path, ROOT)}" for path in args.load_log)
     if data.startswith(os.path.join(os.pardir, "shared")):
         report += "  # reads ../shared"

@@ -10,8 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-# data/ntu-rgb-d/prepare_ntu.py still puts the repo root on sys.path, and its test loads it the same way
-PATH_EDITS_LEFT = {"tests/benchmarks/test_ntu_prep.py"}
+PATH_EDITS_LEFT: set = set()
 
 
 def edits_sys_path(path: str) -> bool:
@@ -29,8 +28,10 @@ def edits_sys_path(path: str) -> bool:
     return False
 
 
-def test_tools_main_and_tests_leave_sys_path_alone():
+def test_scripts_and_tests_leave_sys_path_alone():
+    """main.py, tools, data scripts, benchmarks (run as ``python -m benchmarks.NAME``) and tests."""
     files = [os.path.join(ROOT, "main.py"), *glob.glob(os.path.join(ROOT, "tools", "*.py")),
+             *glob.glob(os.path.join(ROOT, "data", "*", "*.py")), *glob.glob(os.path.join(ROOT, "benchmarks", "*.py")),
              *glob.glob(os.path.join(ROOT, "tests", "**", "*.py"), recursive=True)]
     editing = sorted(os.path.relpath(f, ROOT) for f in files if edits_sys_path(f))
     assert set(editing) <= PATH_EDITS_LEFT, f"files that edit sys.path: {editing}"

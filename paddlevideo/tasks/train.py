@@ -46,7 +46,7 @@ from ..metrics import SkeletonMetric
 from ..modeling.builder import build_model
 from ..solver import build_optimizer
 from ..utils import checkpoint
-from ..utils.cpu_math import MKL_CPU_TYPE_VAR
+from ..utils.cpu_math import MKL_CPU_TYPE_VAR, describe_cpu
 from ..utils.dist import get_dist_info
 from ..config import print_config
 from ..utils.logger import get_logger
@@ -298,7 +298,8 @@ def build_run(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool
     use_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
     if not use_gpu:  # set by the entry point (main.py) before Paddle's first matrix product
         logger.info("CPU math: " + ", ".join(f"{var}={os.environ.get(var, 'unset')}"
-                                             for var in ("OMP_NUM_THREADS", MKL_CPU_TYPE_VAR)))
+                                             for var in ("OMP_NUM_THREADS", MKL_CPU_TYPE_VAR))
+                    + f"; CPU: {describe_cpu()}")
     if use_amp and not use_gpu:
         logger.warning("--amp needs a GPU; training in float32 on the CPU")
         use_amp = False

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from benchmarks import ntu_prep
+from tests.conftest import ROOT, load_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_summarize_rounds_compares_each_reference_run_with_its_neighbours():
@@ -96,11 +96,7 @@ STAND_IN = {
 
 @pytest.mark.parametrize("dataset", ["ntu60", "ntu120"])
 def test_whole_run_against_a_stand_in_reference(tmp_path, dataset):
-    sys.path.insert(0, os.path.join(ROOT, "data", "ntu-rgb-d"))
-    try:
-        import make_synthetic
-    finally:
-        sys.path.pop(0)
+    make_synthetic = load_script(os.path.join("data", "ntu-rgb-d", "make_synthetic.py"), "make_synthetic_ntu")
     sources = tmp_path / "sources"
     make_synthetic.make_synthetic(str(sources), num_files=6)
     reference = tmp_path / "reference_scripts"
@@ -112,11 +108,11 @@ def test_whole_run_against_a_stand_in_reference(tmp_path, dataset):
         (reference / name).write_text(code)
     results = tmp_path / "RESULTS.md"
     run = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "benchmarks", "ntu_prep.py"), "--reference-dir",
+        [sys.executable, "-m", "benchmarks.ntu_prep", "--reference-dir",
          str(reference), "--sources", str(sources), "--num-files", "12", "--num-workers", "2",
          "--rounds", "2", "--dataset", dataset, "--work-dir", str(tmp_path / "work"),
          "--write-results", "--results", str(results)],
-        capture_output=True, text=True, timeout=300)
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("reference seq_transformation.py") == 2  # one per round
     assert run.stdout.count("prepare_ntu.py on 12 files") == 3  # before, and after each round

@@ -43,4 +43,4 @@ def test_report_has_the_heading_ratios_and_command():
     assert row == "| CTRGCN | fp32 | 45.0 (30.0) | 0.75 | 75.0 (60.0) | 1.25 |"
     assert "| CTRGCN | 5 | 5 | 5 | 3 | 0 | 0 | 2 | 150 |" in text.splitlines()
     assert "not measured (no data at /no/such/folder" in text
-    assert "python benchmarks/onnx_speed.py --torch-ctrgcn official_ctrgcn.onnx --threads 2 --rounds 2" in text
+    assert "python -m benchmarks.onnx_speed --torch-ctrgcn official_ctrgcn.onnx --threads 2 --rounds 2" in text

@@ -38,7 +38,7 @@ def test_tiny_run_writes_a_section_with_measured_numbers(tmp_path, capsys):
     text = results.read_text()
     assert OTHER_SECTION in text and text.count(speed.HEADING + "\n") == 1
     section = text[text.index(speed.HEADING):]
-    assert "python benchmarks/speed.py --models CTRGCN_tiny --train-steps 2 --warmup-steps 0 --reps 2 --frames 8 " \
+    assert "python -m benchmarks.speed --models CTRGCN_tiny --train-steps 2 --warmup-steps 0 --reps 2 --frames 8 " \
            f"--train-batch 2 --batches 1 2 --skip ucla --write-results --results {results}" in section
     assert re.search(r"load average \d+\.\d -> \d+\.\d from start to end\), Paddle 3\.\S+, "
                      r"code at commit [0-9a-f]+", section)

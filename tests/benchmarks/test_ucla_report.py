@@ -151,7 +151,7 @@ def test_section_has_a_row_per_weights_file_and_says_not_finished_only_for_model
         in lines
     assert "- ctrgcn full (epoch 3/65): ..." in lines
     assert "Not finished here for ctrgcn, ctrgcn_light:" in text and "ctrgcn_tiny:" not in text
-    assert "python benchmarks/ucla_report.py --data ../shared/data/NW-UCLA/all_sqe --load-log " \
+    assert "python -m benchmarks.ucla_report --data ../shared/data/NW-UCLA/all_sqe --load-log " \
            f"{os.path.relpath('/x/load.log', ur.ROOT)}  # reads ../shared" in lines
     assert "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared" in lines
     assert "| class | ctrgcn short | ctrgcn_tiny short | ctrgcn_tiny full |" in lines

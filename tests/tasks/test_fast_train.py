@@ -9,6 +9,8 @@ paddlevideo/utils/cpu_math.py).
 import contextlib
 import copy
 import os
+import sys
+import subprocess
 
 import numpy as np
 import paddle
@@ -23,6 +25,7 @@ from tests.helpers.trained_like import randomize_constant_parameters
 from paddlevideo.utils import cpu_math
 
 import main as main_module
+from tests.conftest import ROOT
 from tests.test_main import losses_of, tiny_config
 
 STEPS = 3
@@ -150,25 +153,75 @@ def test_fast_cpu_must_be_a_boolean(tmp_path, capsys):
 
 
 def write_cpuinfo(path, vendor: str, flags: str) -> str:
-    path.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
+    path.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\nmodel name\t: Test CPU\nflags\t\t: {flags}\n\n"
+                    f"processor\t: 1\nvendor_id\t: OtherVendor\nflags\t\t: fpu\n")
     return str(path)
 
 
-def test_mkl_avx2_only_on_amd_with_avx2_and_never_over_the_users_setting(tmp_path, monkeypatch):
-    amd = write_cpuinfo(tmp_path / "amd", "AuthenticAMD", "fpu sse avx avx2 fma")
-    amd_old = write_cpuinfo(tmp_path / "amd_old", "AuthenticAMD", "fpu sse avx")
-    intel = write_cpuinfo(tmp_path / "intel", "GenuineIntel", "fpu sse avx avx2 avx512f")
+AVX2 = "fpu sse avx avx2 fma"
+AVX512 = AVX2 + " avx512f avx512cd avx512bw avx512dq avx512vl"
+
+
+@pytest.mark.parametrize("vendor, flags, want, isa", [
+    ("AuthenticAMD", AVX512, "7", "AVX-512"),
+    ("AuthenticAMD", AVX2, "5", "AVX2"),
+    ("AuthenticAMD", AVX2 + " avx512f", "5", "AVX2"),  # AVX-512 foundation alone: not MKL's AVX-512 kernels
+    ("AuthenticAMD", "fpu sse avx", None, "no AVX2"),
+    ("HygonGenuine", AVX2, "5", "AVX2"),
+    ("GenuineIntel", AVX512, None, "AVX-512"),  # MKL picks Intel's best kernels itself
+    ("GenuineIntel", AVX2, None, "AVX2"),
+])
+def test_mkl_gets_the_widest_kernels_the_cpu_has(tmp_path, monkeypatch, vendor, flags, want, isa):
+    info = write_cpuinfo(tmp_path / "cpuinfo", vendor, flags)
     monkeypatch.delenv(cpu_math.MKL_CPU_TYPE_VAR, raising=False)
+    note = cpu_math.choose_mkl_kernels(info)
+    assert os.environ.get(cpu_math.MKL_CPU_TYPE_VAR) == want
+    assert isa in note and (want is None or f"MKL_DEBUG_CPU_TYPE={want}" in note)
+    assert cpu_math.describe_cpu(info) == f"Test CPU ({vendor}, {isa})"
 
-    assert cpu_math.cpu_vendor(amd) == "AuthenticAMD" and cpu_math.cpu_has_avx2(amd)
-    assert cpu_math.cpu_vendor(str(tmp_path / "absent")) is None
-    assert not cpu_math.cpu_has_avx2(str(tmp_path / "absent"))
-    for info in (intel, amd_old, str(tmp_path / "absent")):
-        assert cpu_math.prefer_mkl_avx2(info) is None
-        assert cpu_math.MKL_CPU_TYPE_VAR not in os.environ
-    assert "MKL_DEBUG_CPU_TYPE=5" in cpu_math.prefer_mkl_avx2(amd)
-    assert os.environ[cpu_math.MKL_CPU_TYPE_VAR] == "5"
 
+def test_mkl_setting_of_the_user_wins_and_no_cpuinfo_changes_nothing(tmp_path, monkeypatch):
+    amd = write_cpuinfo(tmp_path / "amd", "AuthenticAMD", AVX512)
     monkeypatch.setenv(cpu_math.MKL_CPU_TYPE_VAR, "2")
-    assert cpu_math.prefer_mkl_avx2(amd) is None
+    assert "as set by the user" in cpu_math.choose_mkl_kernels(amd)
     assert os.environ[cpu_math.MKL_CPU_TYPE_VAR] == "2"
+    monkeypatch.delenv(cpu_math.MKL_CPU_TYPE_VAR)
+    assert cpu_math.choose_mkl_kernels(str(tmp_path / "absent")) == "MKL's default kernels (unknown vendor, no AVX2)"
+    assert cpu_math.MKL_CPU_TYPE_VAR not in os.environ
+
+
+GRADIENT_CHECK = """
+import numpy as np, paddle
+from paddlevideo.modeling import build_model
+from tests.helpers.trained_like import randomize_constant_parameters
+grads = {}
+for dtype in ("float64", "float32"):
+    paddle.seed(0)
+    model = build_model({"framework": "RecognizerGCN", "backbone": {"name": "CTRGCN_light", "base_channel": 8},
+                         "head": {"name": "CTRGCNHead", "num_classes": 10, "in_channels": 8}})
+    randomize_constant_parameters(model, np.random.RandomState(2))
+    model.to(dtype=dtype)
+    rng = np.random.RandomState(1)
+    x = paddle.to_tensor(rng.randn(4, 3, 16, 25, 2).astype(dtype))
+    model.train()
+    model([x, paddle.to_tensor(rng.randint(0, 10, (4, 1)))], mode="train")["loss"].backward()
+    grads[dtype] = {n: p.grad.numpy().astype("float64") for n, p in model.named_parameters() if p.grad is not None}
+worst = max(float(np.abs(g - grads["float64"][n]).max() / max(float(np.abs(grads["float64"][n]).max()), 1e-3))
+            for n, g in grads["float32"].items())
+print("WORST", worst)
+"""
+
+
+@pytest.mark.parametrize("mkl_type", [cpu_math.MKL_AVX2, cpu_math.MKL_AVX512])
+def test_float32_gradients_stay_close_to_float64_under_each_mkl_kernel_set(mkl_type):
+    """The kernels MKL is pointed at change the float32 rounding only: gradients stay within
+    the float32 tolerance of tests/tasks (1e-3 of each parameter's largest float64 gradient)."""
+    needed = cpu_math.AVX512_FLAGS if mkl_type == cpu_math.MKL_AVX512 else cpu_math.AVX2_FLAGS
+    if not needed <= cpu_math.cpu_info()["flags"]:
+        pytest.skip(f"this CPU lacks {sorted(needed - cpu_math.cpu_info()['flags'])} for MKL_DEBUG_CPU_TYPE={mkl_type}")
+    env = dict(os.environ, MKL_DEBUG_CPU_TYPE=mkl_type, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", GRADIENT_CHECK], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    worst = float(out.stdout.split("WORST")[-1])
+    assert worst <= 1e-3
