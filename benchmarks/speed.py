@@ -332,7 +332,7 @@ def code_version() -> str:
 
 
 def command_line(args) -> str:
-    parts = ["python", "benchmarks/speed.py"]
+    parts = ["python", "-m", "benchmarks.speed"]
     if args.models:
         parts += ["--models"] + args.models
     for name, default in DEFAULTS.items():
