@@ -118,7 +118,7 @@ def torch_step_fn(shape: str, threads: int):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        return float(loss)
+        return loss.item()
 
     return step, {"sample": (C, T, V, M), "torch": torch.__version__}
 
