@@ -31,7 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("-w", "--weights", help="weights to test, or to initialise training from")
     p.add_argument("--validate", action="store_true", help="validate during training and keep the best weights")
     p.add_argument("--resume", nargs="?", const="auto", default=None,
-                   help="continue a killed run: a resume.pdckpt path or its folder "
+                   help="continue a killed or stopped run: its resume.json (or an older resume.pdckpt) or its folder "
                         "(no value: the config's output folder)")
     p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     p.add_argument("--amp", action="store_true", help="automatic mixed precision (GPU only)")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13's plan as one resumable command: the official NW-UCLA recipe for CTRGCN_tiny, then
 # CTRGCN_light, then CTRGCN (joint), one training at a time, each continued from its committed
-# resume file (benchmarks/runs/MODEL_ucla_full/) and skipped once finished; after each model the
+# resume state (benchmarks/runs/MODEL_ucla_full/) and skipped once finished; after each model the
 # "## NW-UCLA accuracy" section of RESULTS.md is measured again.
 #
 #   nohup bash benchmarks/ucla_full.sh > ucla_full.out 2>&1 &      # reads ../shared (or UCLA_DIR)
@@ -13,12 +13,12 @@ cd "$(dirname "$0")/.."
 for model in ctrgcn_tiny ctrgcn_light ctrgcn; do
     weights=benchmarks/weights/${model}_ucla_joint.pdparams
     run=benchmarks/runs/${model}_ucla_full
-    if [[ -f $weights && ! -f $run/resume.pdckpt ]]; then
+    if [[ -f $weights && ! -f $run/resume.json && ! -f $run/resume.pdckpt ]]; then
         echo "$model: finished before ($weights)"
         continue
     fi
     bash benchmarks/ucla_train.sh "$model" full
-    if [[ -f $run/resume.pdckpt ]]; then  # stopped at an epoch boundary: this sitting ends here
+    if [[ -f $run/resume.json ]]; then  # stopped at an epoch boundary: this sitting ends here
         exit 0
     fi
     load_logs=()  # per-minute load samples kept for runs whose log lines carry no load

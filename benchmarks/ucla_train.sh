@@ -11,12 +11,13 @@
 #
 # Run it in the background (nohup bash benchmarks/ucla_train.sh ctrgcn full &); run the same
 # command again after a kill, or in a fresh clone in a later sitting, and it continues at the
-# next epoch (--resume). The run lives in benchmarks/runs/MODEL_ucla_RECIPE/: resume.pdckpt (the
-# single resume file: weights, optimizer with momentum and LR position, epoch, best Top-1 and
-# best weights, seed) and train.log are what git keeps (.gitignore drops the rest: per-epoch
-# checkpoints, vdl/, test/). To end a sitting: `touch benchmarks/runs/MODEL_ucla_RECIPE/STOP`;
-# the training stops after the epoch in progress, once the resume file is written; commit
-# those two files. When all epochs are done the script tests the best weights (test/: scores,
+# next epoch (--resume). The run lives in benchmarks/runs/MODEL_ucla_RECIPE/: its resume state
+# (resume.json and resume/: weights, optimizer with momentum and LR position, epoch, best Top-1
+# and best weights, seed; one file per state dict, each smaller than the model, see
+# paddlevideo/tasks/resume.py) and train.log are what git keeps (.gitignore drops the rest:
+# per-epoch checkpoints, vdl/, test/). To end a sitting: `touch benchmarks/runs/MODEL_ucla_RECIPE/STOP`;
+# the training stops after the epoch in progress, once the resume state is written; commit it:
+# git add -A benchmarks/runs/MODEL_ucla_RECIPE (resume.json, resume/, train.log). When all epochs are done the script tests the best weights (test/: scores,
 # confusion matrix, per-class accuracy, metrics.json) and copies them to
 # benchmarks/weights/MODEL_ucla_joint.pdparams (full recipe) or MODEL_ucla_joint_RECIPE.pdparams
 # (other recipes) and the log to benchmarks/logs/MODEL_ucla_joint_RECIPE.log. Threads: main.py gives Paddle one math thread
@@ -46,16 +47,17 @@ esac
 
 weights=benchmarks/weights/${model}_ucla_joint.pdparams  # the full recipe's weights are the model's weights;
 [[ $recipe == full ]] || weights=benchmarks/weights/${model}_ucla_joint_${recipe}.pdparams  # others keep a suffix
-if [[ -f $weights && ! -f $out/resume.pdckpt && -z ${FORCE:-} ]]; then
+has_resume() { [[ -f $out/resume.json || -f $out/resume.pdckpt ]]; }  # .pdckpt: an older run's single file
+if [[ -f $weights ]] && ! has_resume && [[ -z ${FORCE:-} ]]; then
     echo "$model ($recipe) finished before: $weights (FORCE=1 trains it again from the start)"
     exit 0
 fi
 
 resume=()
-[[ -f $out/resume.pdckpt ]] && resume=(--resume)
+if has_resume; then resume=(--resume); fi
 python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" "$@"
 if grep -q "stopped after epoch" <(tail -n 3 "$out/train.log"); then
-    echo "stopped at an epoch boundary: commit $out/resume.pdckpt and $out/train.log;" \
+    echo "stopped at an epoch boundary: commit its state (git add -A $out: resume.json, resume/, train.log);" \
          "the same command continues the run"
     exit 0
 fi
@@ -65,5 +67,5 @@ python main.py --test -c "$config" -w "$out/${name}_best.pdparams" "${overrides[
 mkdir -p benchmarks/weights benchmarks/logs
 cp "$out/${name}_best.pdparams" "$weights"
 cp "$out/train.log" "benchmarks/logs/${model}_ucla_joint_${recipe}.log"
-rm -f "$out/resume.pdckpt"  # a finished run's resume file leaves the repo; its weights and log stay
-echo "done: $model ($recipe) -> $weights; commit it (and the removal of $out/resume.pdckpt)"
+rm -rf "$out/resume.json" "$out/resume" "$out/resume.pdckpt"  # a finished run's resume state leaves the repo;
+echo "done: $model ($recipe) -> $weights; commit it and the removal of its resume state (git add -A $out)"  # weights, log stay

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import main as main_module
+from paddlevideo.tasks import resume
 from tests.conftest import ROOT
 
 
@@ -70,7 +71,7 @@ def test_train_validate_checkpoints_and_test(tmp_path):
     cfg = tiny_config(str(tmp_path))
     assert main_module.main(["--validate", "-c", cfg, "--seed", "3"]) == 0
     out = tmp_path / "out"
-    for name in ("tiny_best.pdparams", "tiny_latest.pdparams", "tiny_epoch_00002.pdparams", "resume.pdckpt"):
+    for name in ("tiny_best.pdparams", "tiny_latest.pdparams", "tiny_epoch_00002.pdparams", "resume.json"):
         assert (out / name).is_file(), name
     assert not [p for p in os.listdir(out) if p.startswith(".tmp_")]
     log = "".join(train_log_lines(str(out), ""))
@@ -103,7 +104,7 @@ def test_resume_continues_epoch_and_lr(tmp_path):
     # a run killed after epoch 1, then resumed
     part = tmp_path / "part"
     assert main_module.main(["-c", cfg, "--seed", "5", "-o", f"output_dir={part}", "--max_epochs", "1"]) == 0
-    state = paddle.load(str(part / "resume.pdckpt"))
+    state = resume.load(str(part / "resume.json"))
     assert state["epoch"] == 0
     assert main_module.main(["-c", cfg, "--seed", "5", "-o", f"output_dir={part}", "--resume"]) == 0
     resumed = "".join(train_log_lines(str(part), "resumed from"))
@@ -203,12 +204,14 @@ def test_stop_file_then_resume_elsewhere_from_the_resume_file_alone(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "stopped after epoch 1/3" in "".join(train_log_lines(str(part), "STOP"))
     assert not (part / "STOP").exists()
-    state = paddle.load(str(part / "resume.pdckpt"))
+    state = resume.load(str(part / "resume.json"))
     assert state["epoch"] == 0 and state["seed"] == 5 and state["best_epoch"] == 1
     assert set(state["best_model"]) == set(state["model"])
 
-    moved.mkdir()
-    for name in ("resume.pdckpt", "train.log"):
+    (moved / "resume").mkdir(parents=True)  # what git keeps: resume.json, resume/ and train.log
+    kept = ["resume.json", "train.log"] + [f"resume/{p.name}" for p in (part / "resume").iterdir()]
+    assert len(kept) == 5  # model, optimizer and best weights
+    for name in kept:
         (moved / name).write_bytes((part / name).read_bytes())
     r = run_main(*common(99), "-o", f"output_dir={moved}", "--resume")
     assert r.returncode == 0, r.stderr[-2000:]

@@ -7,11 +7,12 @@ The config is read as ``get_config`` leaves it, defaults filled in (``paddlevide
 Files in ``output_dir`` (default ``output/<model_name>``):
 ``<model_name>_best.pdparams`` (best validation Top-1), ``<model_name>_epoch_<N>.pdparams``
 every ``save_interval`` epochs, ``<model_name>_latest.pdparams`` (last finished epoch),
-``resume.pdckpt`` (what ``--resume`` reads: model, optimizer with its momentum and LR
-schedule position, epoch, best Top-1 with the best weights and their epoch, and the seed from
-which every random number of an epoch is drawn), ``train.log`` and a VisualDL folder ``vdl/``.
+``resume.json`` with its folder ``resume/`` (what ``--resume`` reads: model, optimizer with its
+momentum and LR schedule position, epoch, best Top-1 with the best weights and their epoch, and the
+seed from which every random number of an epoch is drawn; one file per state dict, see
+``paddlevideo/tasks/resume.py``), ``train.log`` and a VisualDL folder ``vdl/``.
 Every file is written atomically, so a killed run loses at most the epoch in progress; the
-resume file alone is enough to continue a run on another machine (it restores
+resume state alone is enough to continue a run on another machine (it restores
 ``<model_name>_best.pdparams`` when that file is absent). A file named ``STOP`` in the output
 folder ends the run after the epoch in progress, once its resume file is written.
 
@@ -50,11 +51,12 @@ from ..utils.cpu_math import MKL_CPU_TYPE_VAR, describe_cpu
 from ..utils.dist import get_dist_info
 from ..config import print_config
 from ..utils.logger import get_logger
+from . import resume as resume_state
 from .checks import check_joints, check_labels, sampling_warnings
 from .distill import Distiller, DistillOptions
 from .sampler import EpochBatchSampler
 
-RESUME_FILE = "resume.pdckpt"
+RESUME_FILE = resume_state.MANIFEST
 STOP_FILE = "STOP"
 
 
@@ -244,12 +246,15 @@ class Run:
 
 
 def _resume_file(resume: Optional[str]) -> Optional[str]:
-    """The resume.pdckpt of ``resume`` (a file, or a run folder holding one); None for no resume."""
+    """The resume file of ``resume`` (resume.json, an older resume.pdckpt, or a run folder holding
+    one); None for no resume."""
     if not resume:
         return None
-    path = os.path.join(resume, RESUME_FILE) if os.path.isdir(resume) else resume
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"nothing to resume: {path} not found (--resume)")
+    path = resume_state.find(resume)
+    if path is None:
+        expected = (f"{os.path.join(resume, RESUME_FILE)} (or an older {resume_state.LEGACY_FILE})"
+                    if os.path.isdir(resume) else resume)
+        raise FileNotFoundError(f"nothing to resume: {expected} not found (--resume)")
     return path
 
 
@@ -339,7 +344,7 @@ def build_run(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool
 def _restore(run: Run, path: str) -> None:
     """Continue from a resume file: weights, optimizer and LR state, epoch, best Top-1 and its weights, seed."""
     logger, name, epochs = run.logger, run.name, run.epochs
-    state = checkpoint.load(path)
+    state = resume_state.load(path)
     run.model.set_state_dict(state["model"])
     checkpoint.load_portable_optimizer_state(run.model, run.optimizer, state["optimizer"])
     run.start_epoch, run.best_top1 = int(state["epoch"]) + 1, float(state["best_top1"])
@@ -486,11 +491,10 @@ def validate_and_checkpoint(run: Run, epoch: int, mean_loss: float) -> Optional[
     if done % cfg["save_interval"] == 0 or done == epochs:
         checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_epoch_{done:05d}.pdparams"))
     checkpoint.save(model.state_dict(), os.path.join(out_dir, f"{name}_latest.pdparams"))
-    checkpoint.save({"model": model.state_dict(),
-                     "optimizer": checkpoint.portable_optimizer_state(model, run.optimizer),
-                     "epoch": epoch, "best_top1": run.best_top1, "best_epoch": run.best_epoch,
-                     "best_model": run.best_state, "seed": run.seed},
-                    os.path.join(out_dir, RESUME_FILE))
+    resume_state.save(out_dir, {"model": model.state_dict(),
+                                "optimizer": checkpoint.portable_optimizer_state(model, run.optimizer),
+                                "epoch": epoch, "best_top1": run.best_top1, "best_epoch": run.best_epoch,
+                                "best_model": run.best_state, "seed": run.seed})
     return top1
 
 
