@@ -54,7 +54,10 @@ if [[ -f $weights ]] && ! has_resume && [[ -z ${FORCE:-} ]]; then
 fi
 
 resume=()
-if has_resume; then resume=(--resume); fi
+if has_resume; then
+    resume=(--resume)
+    echo "$model ($recipe): continuing the run in $out from its resume state"
+fi
 python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" "$@"
 if grep -q "stopped after epoch" <(tail -n 3 "$out/train.log"); then
     echo "stopped at an epoch boundary: commit its state (git add -A $out: resume.json, resume/, train.log);" \

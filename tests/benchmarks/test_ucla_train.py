@@ -1,6 +1,7 @@
 """benchmarks/ucla_train.sh: a finished run is not trained again (its resume file is gone, its weights stay)."""
 import os
 import subprocess
+import sys
 
 from tests.conftest import ROOT
 
@@ -24,3 +25,20 @@ def test_unknown_recipe_and_missing_data_are_refused(tmp_path):
     env["UCLA_DIR"] = str(tmp_path)
     r = subprocess.run(["bash", SCRIPT, "ctrgcn_tiny", "long"], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "unknown recipe 'long'" in r.stderr
+
+
+def test_a_run_with_a_resume_state_is_continued_even_when_weights_exist(tmp_path):
+    """The resume state (resume.json, or an older resume.pdckpt) means "not finished": main.py runs
+    with --resume instead of the script skipping the model."""
+    for name in ("resume.json", "resume.pdckpt"):
+        run = tmp_path / name / "runs" / "ctrgcn_tiny_ucla_short"
+        run.mkdir(parents=True)
+        (run / name).write_text("{not json")
+        env = dict(os.environ, UCLA_DIR=str(tmp_path), OUT_ROOT=str(run.parent),
+                   PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+        env.pop("FORCE", None)
+        r = subprocess.run(["bash", SCRIPT, "ctrgcn_tiny", "short"], env=env, capture_output=True, text=True,
+                           timeout=120)
+        assert "finished before" not in r.stdout
+        assert f"ctrgcn_tiny (short): continuing the run in {run} from its resume state" in r.stdout
+        assert r.returncode != 0 and f"no .json files in {tmp_path}" in r.stderr, (name, r.stderr[-800:])
