@@ -34,11 +34,13 @@ def test_a_run_with_a_resume_state_is_continued_even_when_weights_exist(tmp_path
         run = tmp_path / name / "runs" / "ctrgcn_tiny_ucla_short"
         run.mkdir(parents=True)
         (run / name).write_text("{not json")
-        env = dict(os.environ, UCLA_DIR=str(tmp_path), OUT_ROOT=str(run.parent),
+        data = tmp_path / name / "no_skeletons"
+        data.mkdir()
+        env = dict(os.environ, UCLA_DIR=str(data), OUT_ROOT=str(run.parent),
                    PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
         env.pop("FORCE", None)
         r = subprocess.run(["bash", SCRIPT, "ctrgcn_tiny", "short"], env=env, capture_output=True, text=True,
                            timeout=120)
         assert "finished before" not in r.stdout
         assert f"ctrgcn_tiny (short): continuing the run in {run} from its resume state" in r.stdout
-        assert r.returncode != 0 and f"no .json files in {tmp_path}" in r.stderr, (name, r.stderr[-800:])
+        assert r.returncode != 0 and f"no .json files in {data}" in r.stderr, (name, r.stderr[-800:])
