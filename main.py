@@ -3,12 +3,19 @@
     python main.py --validate -c configs/recognition/ctrgcn/ctrgcn_light_ntucs_joint.yaml --seed 1
     python main.py --test -c CONFIG -w WEIGHTS
     python -m paddle.distributed.launch --nproc_per_node 2 main.py --validate -c CONFIG
+
+On a CPU, ``-o cpu_processes=0`` trains in one data-parallel process per core that share each
+batch, with batch norm over the whole batch (paddlevideo/tasks/cpu_parallel.py); the default, 1,
+is one process with one math thread per core.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+
+
+USER_THREADS = os.environ.get("OMP_NUM_THREADS")  # before default_cpu_threads() sets it
 
 
 def default_cpu_threads() -> None:
@@ -58,12 +65,21 @@ def main(argv=None) -> int:
     except (ConfigError, RegistryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    _, world_size = get_dist_info()
+    on_gpu = paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
+    if not args.test and world_size == 1 and not on_gpu:
+        from paddlevideo.tasks.cpu_parallel import launch, plan
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        threads = int(USER_THREADS) if (USER_THREADS or "").isdigit() else None
+        procs, threads, why = plan(cfg["cpu_processes"], cores, cfg["DATASET"]["batch_size"], threads)
+        if procs > 1:
+            print(f"CPU training: {why}, sharing each batch", flush=True)
+            return launch(os.path.abspath(__file__), sys.argv[1:] if argv is None else list(argv), procs, threads)
     if not args.test and cfg["fast_cpu"]:  # before the process's first matrix product
         from paddlevideo.utils.cpu_math import choose_mkl_kernels
         print(f"CPU math: {choose_mkl_kernels()}")
     from paddlevideo.tasks import test_model, train_model
 
-    _, world_size = get_dist_info()
     parallel = world_size > 1
     if parallel:
         paddle.distributed.init_parallel_env()

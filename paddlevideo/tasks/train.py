@@ -53,8 +53,10 @@ from ..config import print_config
 from ..utils.logger import get_logger
 from . import resume as resume_state
 from .checks import check_joints, check_labels, sampling_warnings
+from .cpu_parallel import started_by_main
 from .distill import Distiller, DistillOptions
 from .sampler import EpochBatchSampler
+from .sync_bn import sync_batch_norm
 
 RESUME_FILE = resume_state.MANIFEST
 STOP_FILE = "STOP"
@@ -224,6 +226,7 @@ class Run:
     scaler: Optional[paddle.amp.GradScaler]
     amp_level: str
     iters_per_epoch: int
+    batch_size: int  # per process: DATASET.batch_size, or its share when main.py split it over CPU processes
     start_epoch: int = 0
     stop_epoch: int = 0
     vdl: Optional[_VisualDL] = None
@@ -310,6 +313,11 @@ def build_run(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool
         use_amp = False
 
     batch_size = ds_cfg["batch_size"]
+    split = started_by_main() and world_size > 1
+    if split:  # main.py started the processes: they share each step's batch (tasks/cpu_parallel.py)
+        if batch_size % world_size:
+            raise ValueError(f"DATASET.batch_size {batch_size} does not split over {world_size} CPU processes")
+        batch_size //= world_size
     iters_per_epoch = len(EpochBatchSampler(len(train_set), batch_size, True, True, 0, rank, world_size))
     if iters_per_epoch == 0:
         raise ValueError(f"the training set has {len(train_set)} samples, fewer than one batch of "
@@ -326,11 +334,16 @@ def build_run(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool
         distiller = Distiller(DistillOptions(**cfg["DISTILL"]), model)
         logger.info(f"distilling from {cfg['DISTILL']['teacher_weights']} (T {distiller.temperature}, "
                     f"weight {distiller.weight}, teacher channels {list(distiller.channels)})")
+    if split:
+        synced = sync_batch_norm(model)
+        logger.info(f"{world_size} CPU processes share each batch of {ds_cfg['batch_size']} ({batch_size} each); "
+                    f"{synced} batch-norm layers use the whole batch's statistics")
     optimizer, lr = build_optimizer(cfg["OPTIMIZER"], model.parameters(), iters_per_epoch)
 
     run = Run(cfg=cfg, logger=logger, out_dir=out_dir, rank=rank, world_size=world_size, seed=seed,
               train_set=train_set, valid_set=valid_set, model=model, forward_model=model, distiller=distiller,
-              optimizer=optimizer, lr=lr, scaler=None, amp_level=amp_level, iters_per_epoch=iters_per_epoch)
+              optimizer=optimizer, lr=lr, scaler=None, amp_level=amp_level, iters_per_epoch=iters_per_epoch,
+              batch_size=batch_size)
     if resume_path:
         _restore(run, resume_path)
     run.scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if use_amp else None
@@ -401,6 +414,15 @@ class EpochResult:
         return float(np.mean(self.losses)) if self.losses else float("nan")
 
 
+def _mean_over_processes(out: Dict[str, Any], keys) -> Dict[str, paddle.Tensor]:
+    """The mean over the data-parallel processes of the scalars ``out[key]`` (one all_reduce)."""
+    keys = [k for k in keys if k in out]
+    both = paddle.concat([out[k].detach().astype("float32").reshape([1]) for k in keys])
+    paddle.distributed.all_reduce(both)
+    both = both / paddle.distributed.get_world_size()
+    return {k: both[i] for i, k in enumerate(keys)}
+
+
 def train_one_epoch(run: Run, epoch: int) -> EpochResult:
     """Train epoch ``epoch`` (0-based) with generators seeded from (seed, epoch, rank).
 
@@ -408,7 +430,8 @@ def train_one_epoch(run: Run, epoch: int) -> EpochResult:
     Raises FloatingPointError when the loss is not finite.
     """
     logger, epochs, iters = run.logger, run.epochs, run.iters_per_epoch
-    batch_size, log_interval = run.cfg["DATASET"]["batch_size"], run.cfg["log_interval"]
+    batch_size, log_interval = run.batch_size, run.cfg["log_interval"]
+    step_samples = batch_size * run.world_size  # every process' samples: the throughput of the run
     run.model.train()
     random.seed(epoch_seed(run.seed, epoch, run.rank))
     paddle.seed(epoch_seed(run.seed, epoch, run.rank))
@@ -428,6 +451,8 @@ def train_one_epoch(run: Run, epoch: int) -> EpochResult:
         cur_lr = run.optimizer.get_lr()
         if not isinstance(run.lr, float):
             run.lr.step()
+        if run.world_size > 1:  # log the whole step's loss and Top-1, not process 0's share
+            out = dict(out, **_mean_over_processes(out, ("loss", "top1")))
         loss = _scalar(out["loss"])
         if not np.isfinite(loss):
             raise FloatingPointError(f"loss became {loss} at epoch {epoch + 1}, iteration {i + 1}: "
@@ -445,7 +470,7 @@ def train_one_epoch(run: Run, epoch: int) -> EpochResult:
                 if part in out:
                     run.vdl.add(f"train/{part}", _scalar(out[part]), run.step)
         if (i + 1) % log_interval == 0 or i + 1 == iters:
-            ips = interval_n * batch_size / max(batch_cost, 1e-9)
+            ips = interval_n * step_samples / max(batch_cost, 1e-9)
             top1 = _scalar(out["top1"]) if "top1" in out else float("nan")
             parts = "".join(f"{part}: {_scalar(out[part]):.5f} " for part in ("loss_ce", "loss_kd") if part in out)
             logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] iter:[{i + 1:4d}/{iters}] "
@@ -459,7 +484,7 @@ def train_one_epoch(run: Run, epoch: int) -> EpochResult:
     result = EpochResult(losses, time.perf_counter() - t_epoch)
     load = f", load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
     logger.info(f"epoch:[{epoch + 1:3d}/{epochs}] done: mean loss {result.mean_loss:.5f}, "
-                f"{result.seconds:.1f} s, {len(losses) * batch_size / max(result.seconds, 1e-9):.2f} samples/s{load}")
+                f"{result.seconds:.1f} s, {len(losses) * step_samples / max(result.seconds, 1e-9):.2f} samples/s{load}")
     return result
 
 
@@ -498,6 +523,17 @@ def validate_and_checkpoint(run: Run, epoch: int, mean_loss: float) -> Optional[
     return top1
 
 
+def _stop_requested(stop_path: str, parallel: bool) -> bool:
+    """Whether a STOP file ends the run now; with several processes, rank 0's view decides for all
+    (it removes the file, and no process may go on alone into the next epoch)."""
+    stop = os.path.isfile(stop_path)
+    if not parallel:
+        return stop
+    flag = paddle.to_tensor([1.0 if stop and paddle.distributed.get_rank() == 0 else 0.0])
+    paddle.distributed.all_reduce(flag)  # also the barrier after rank 0's checkpoint
+    return bool(flag.item() > 0)
+
+
 def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bool = False,
                 validate: bool = False, use_amp: bool = False, amp_level: str = "O1",
                 max_iters: Optional[int] = None, resume: Optional[str] = None, seed: int = 1234,
@@ -524,9 +560,7 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         top1 = validate_and_checkpoint(run, epoch, result.mean_loss)
         if top1 is not None:
             summary["last_top1"] = top1
-        if parallel:
-            paddle.distributed.barrier()
-        if os.path.isfile(stop_path) and epoch + 1 < run.stop_epoch:
+        if _stop_requested(stop_path, parallel) and epoch + 1 < run.stop_epoch:
             run.logger.info(f"found {stop_path}: stopped after epoch {epoch + 1}/{run.epochs} "
                             f"(continue with --resume)")
             summary["stopped_on_request"] = True
@@ -535,7 +569,7 @@ def train_model(cfg: Dict[str, Any], weights: Optional[str] = None, parallel: bo
         os.remove(stop_path)
     run.vdl.close()
     # trainable weights agree across data-parallel ranks; BN running statistics are per rank
-    # (rank 0's are saved), as in PaddleVideo
+    # (rank 0's are saved), as in PaddleVideo, unless main.py's CPU processes synchronise them
     checksum = sum(float(np.abs(p.numpy().astype(np.float64)).sum()) for p in run.model.parameters()
                    if not p.stop_gradient)
     run.logger.info(f"rank {run.rank}: final weights checksum {checksum:.12e}")

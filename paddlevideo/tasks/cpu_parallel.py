@@ -1,0 +1,201 @@
+"""Data-parallel CPU training that main.py starts for the user (config key ``cpu_processes``).
+
+Paddle's CPU training gains little from a second math thread (1.0-1.1x at the NW-UCLA shape,
+benchmarks/RESULTS.md "## Training speed"), while two one-thread processes with per-process batch
+norm run 1.35-1.45x the samples of one two-thread process. With ``cpu_processes`` P > 1 (0: one
+per core, or per ``OMP_NUM_THREADS`` cores when that is set) ``python main.py`` (training) starts
+P copies of itself and waits for them. The processes keep the recipe:
+
+- ``DATASET.batch_size`` stays the batch of one optimizer step: each of the P processes takes
+  batch_size / P samples of it (P is lowered until it divides the batch, and said so);
+  the sampler gives the P processes the same samples a single process would take in that step;
+- batch norm normalises with the statistics of the whole batch (``tasks/sync_bn.py``) and the
+  gradients are averaged, so a step computes what the single process computes, up to float
+  summation order; augmentation draws differ (they are seeded per process).
+
+That synchronised batch norm costs what the second process gains on two cores (measured side by
+side on an Intel Xeon with AVX-512, NW-UCLA shape, batch 16: CTRGCN_light 28.2 samples/s in two
+processes against 29.2 in one two-thread process, CTRGCN 15.1 against 15.5), so the default stays
+one process (``cpu_processes: 1``); on more cores the processes keep scaling where threads do not.
+
+Process 0 writes to the terminal, train.log and every file of the run; the others' output goes
+to a temporary file, shown (its end) when that process fails, else removed. A process that fails
+stops the others.
+A user's own ``paddle.distributed.launch`` keeps PaddleVideo's meaning (batch_size per process).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import resource_tracker, shared_memory
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+SPLIT_ENV = "PADDLEVIDEO_CPU_PROCESSES"  # set in the processes main.py starts: batch split, synced batch norm
+SHM_ENV = "PADDLEVIDEO_CPU_SHM"  # the shared memory block of SharedSum
+
+
+def started_by_main() -> bool:
+    """True in a process that main.py started for a CPU data-parallel run."""
+    return os.environ.get(SPLIT_ENV, "") not in ("", "0")
+
+
+def plan(requested: int, cores: int, batch_size: int, user_threads: Optional[int]) -> Tuple[int, int, str]:
+    """(processes, math threads per process, why) for a training on ``cores`` CPU cores.
+
+    ``requested``: the config's ``cpu_processes`` (0: one per core, or per ``user_threads``
+    cores). The count is lowered until it divides ``batch_size``.
+    """
+    threads = max(1, user_threads or 1)
+    wanted = requested if requested > 0 else max(1, cores // threads)
+    procs = wanted
+    while procs > 1 and batch_size % procs:
+        procs -= 1
+    why = (f"{procs} process(es) x {threads} math thread(s) on {cores} core(s)"
+           + (f"; {wanted} do not divide DATASET.batch_size {batch_size}" if procs != wanted else ""))
+    return procs, threads, why
+
+
+class SharedSum:
+    """Sum of a small float64 vector over the processes main.py started, through shared memory.
+
+    Batch norm needs two such sums per layer and step (about 150 per step for CTRGCN_light); gloo's
+    all_reduce takes 0.3-1 ms each on this machine's two cores, this about 10 microseconds plus the
+    wait for the slower process. Each process writes its vector into its slot, then publishes the
+    call's number; once every process has published it, each adds the slots in rank order, so all
+    get bit-identical sums. Two sets of slots alternate: a process can be at most one call ahead,
+    so the slots being read are never the ones being written. Relies on x86's store order (data
+    before the number); elsewhere main.py uses gloo.
+    """
+
+    SLOT = 1 << 15  # values per process and call (batch norm sends 2 per channel)
+    STRIDE = 8  # int64s between two processes' call numbers: one cache line each
+
+    def __init__(self, name: str, rank: int, procs: int):
+        self.shm = shared_memory.SharedMemory(name=name)
+        try:  # the launcher owns the block; Python < 3.13 would unlink it when this process exits
+            resource_tracker.unregister(self.shm._name, "shared_memory")  # noqa: SLF001
+        except Exception:  # noqa: BLE001 (no tracker: nothing to undo)
+            pass
+        self.rank, self.procs, self.calls = rank, procs, 0
+        head = procs * self.STRIDE
+        self.numbers = np.ndarray((head,), np.int64, self.shm.buf)
+        self.slots = np.ndarray((2, procs, self.SLOT), np.float64, self.shm.buf, offset=head * 8)
+
+    @classmethod
+    def size(cls, procs: int) -> int:
+        return procs * cls.STRIDE * 8 + 2 * procs * cls.SLOT * 8
+
+    def __call__(self, values: np.ndarray, timeout: float = 1800.0) -> np.ndarray:
+        values = np.asarray(values, np.float64).ravel()
+        if values.size > self.SLOT:
+            raise ValueError(f"SharedSum: {values.size} values, at most {self.SLOT}")
+        self.calls += 1
+        slots = self.slots[self.calls & 1]
+        slots[self.rank, :values.size] = values
+        self.numbers[self.rank * self.STRIDE] = self.calls
+        published = self.numbers[::self.STRIDE]
+        spins, start = 0, None
+        while published.min() < self.calls:
+            spins += 1
+            if spins > 200:  # a process is busy: stop spinning, give the core away
+                time.sleep(0)
+                start = start or time.monotonic()
+                if time.monotonic() - start > timeout:
+                    raise RuntimeError(f"SharedSum: no answer from the other CPU processes in {timeout:.0f} s")
+        return slots[:, :values.size].sum(axis=0)
+
+    def close(self) -> None:
+        del self.numbers, self.slots
+        self.shm.close()
+
+
+_SHARED: Optional[SharedSum] = None
+
+
+def shared_sum() -> Optional[SharedSum]:
+    """This process' SharedSum when main.py started it with one, else None (use gloo)."""
+    global _SHARED
+    name = os.environ.get(SHM_ENV)
+    if _SHARED is None and name:
+        _SHARED = SharedSum(name, int(os.environ["PADDLE_TRAINER_ID"]), int(os.environ["PADDLE_TRAINERS_NUM"]))
+    return _SHARED
+
+
+def _free_ports(n: int) -> List[int]:
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def launch(script: str, argv: Sequence[str], procs: int, threads: int) -> int:
+    """Run ``python script argv`` as ``procs`` data-parallel CPU processes; returns the exit code
+    (0 when every process succeeded, else the first failure's)."""
+    endpoints = [f"127.0.0.1:{p}" for p in _free_ports(procs)]
+    shm = None
+    if platform.machine().lower() in ("x86_64", "amd64", "i686", "x86"):
+        shm = shared_memory.SharedMemory(create=True, size=SharedSum.size(procs))
+        shm.buf[:SharedSum.size(procs)] = bytes(SharedSum.size(procs))
+    children: List[subprocess.Popen] = []
+    logs = []
+    for rank in range(procs):
+        env = dict(os.environ, PADDLE_TRAINER_ID=str(rank), PADDLE_TRAINERS_NUM=str(procs),
+                   PADDLE_TRAINER_ENDPOINTS=",".join(endpoints), PADDLE_CURRENT_ENDPOINT=endpoints[rank],
+                   PADDLE_DISTRI_BACKEND="gloo", OMP_NUM_THREADS=str(threads), **{SPLIT_ENV: str(procs)})
+        if shm is not None:
+            env[SHM_ENV] = shm.name
+        out = None
+        if rank > 0:
+            out = tempfile.TemporaryFile("w+", prefix=f"paddlevideo_rank{rank}_")
+            logs.append(out)
+        children.append(subprocess.Popen([sys.executable, script, *argv], env=env, stdout=out,
+                                         stderr=subprocess.STDOUT if out else None))
+
+    def forward(signum, _frame):
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    code = 0
+    try:
+        running = list(range(procs))
+        while running:
+            for rank in list(running):
+                rc = children[rank].poll()
+                if rc is None:
+                    continue
+                running.remove(rank)
+                if rc == 0 or code != 0:
+                    continue
+                code = rc
+                if rank > 0:  # process 0's own output is already on the terminal
+                    logs[rank - 1].seek(0)
+                    tail = "".join(logs[rank - 1].readlines()[-30:])
+                    print(f"{tail}error: CPU process {rank} of {procs} exited with {rc} (its output above); "
+                          f"stopping the others", file=sys.stderr)
+                for other in running:
+                    children[other].terminate()
+            time.sleep(0.2)
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        for f in logs:
+            f.close()
+        if shm is not None:
+            shm.close()
+            shm.unlink()
+    return code
