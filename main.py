@@ -4,9 +4,9 @@
     python main.py --test -c CONFIG -w WEIGHTS
     python -m paddle.distributed.launch --nproc_per_node 2 main.py --validate -c CONFIG
 
-On a CPU, ``-o cpu_processes=0`` trains in one data-parallel process per core that share each
-batch, with batch norm over the whole batch (paddlevideo/tasks/cpu_parallel.py); the default, 1,
-is one process with one math thread per core.
+Training on a CPU uses one data-parallel process per core that share each batch, with batch norm
+over the whole batch: the recipe of one process (paddlevideo/tasks/cpu_parallel.py; config key
+``cpu_processes``, 1: a single process with one math thread per core).
 """
 from __future__ import annotations
 

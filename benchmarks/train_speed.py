@@ -11,6 +11,11 @@ classes; NTU RGB+D (3, 64, 25, 2), 60 classes; the project's models as their
 bone and motion: 9 channels), the official one as ``model.ctrgcn.Model`` with its
 ``graph.ucla`` / ``graph.ntu_rgb_d`` graph.
 
+With ``--data-parallel``, each project model also runs as main.py's ``cpu_processes`` form at
+the largest thread count: that many one-thread processes sharing the batch of 16, batch norm
+synchronised over them (``paddlevideo/tasks/cpu_parallel.py``, ``sync_bn.py``); its row is
+labelled "MODEL, N processes".
+
 Every (model, threads) runs in its own long-lived worker process (the math libraries read
 their thread count and kernel choice once per process); the workers take turns, one at a
 time, ``--steps`` steps per turn, ``--rounds`` rounds in rotating order after one untimed
@@ -52,8 +57,10 @@ TORCH_HELP = ("PyTorch is not importable by {python}: python -m venv /tmp/torchv
 # ----------------------------------------------------------------------------- workers
 
 
-def paddle_step_fn(model_name: str, shape: str):
-    """(step, info) for the project's model: step() runs one training step and returns its loss."""
+def paddle_step_fn(model_name: str, shape: str, procs: int = 1):
+    """(step, info) for the project's model: step() runs one training step and returns its loss.
+    With ``procs`` > 1 this process is one of main.py's data-parallel CPU processes (its
+    environment says which) and steps on its share of the batch."""
     import numpy as np
 
     from paddlevideo.utils.cpu_math import choose_mkl_kernels
@@ -78,9 +85,17 @@ def paddle_step_fn(model_name: str, shape: str):
     rng = np.random.RandomState(0)
     x = paddle.to_tensor(rng.randn(BATCH, *sample).astype("float32"))
     labels = paddle.to_tensor(rng.randint(0, SHAPES[shape][1], (BATCH, 1)))
+    net = model
+    if procs > 1:
+        from paddlevideo.tasks.sync_bn import sync_batch_norm
+        paddle.distributed.init_parallel_env()
+        sync_batch_norm(model)
+        net = paddle.DataParallel(model)
+        rank = paddle.distributed.get_rank()
+        x, labels = x[rank::procs], labels[rank::procs]
 
     def step() -> float:
-        loss = model([x, labels], mode="train")["loss"]
+        loss = net([x, labels], mode="train")["loss"]
         loss.backward()
         opt.step()
         opt.clear_grad()
@@ -128,7 +143,7 @@ def worker(spec: dict) -> int:
     if spec["framework"] == "torch":
         step, info = torch_step_fn(spec["shape"], spec["threads"])
     else:
-        step, info = paddle_step_fn(spec["model"], spec["shape"])
+        step, info = paddle_step_fn(spec["model"], spec["shape"], spec.get("procs", 1))
     print("READY " + json.dumps(info), flush=True)
     for line in sys.stdin:
         if not line.startswith("STEPS"):
@@ -145,12 +160,16 @@ def worker(spec: dict) -> int:
 class Worker:
     """A worker process of one (framework, model, shape, threads), driven over its stdin/stdout."""
 
-    def __init__(self, spec: dict, python: str):
+    def __init__(self, spec: dict, python: str, wait: bool = True):
         env = dict(os.environ, OMP_NUM_THREADS=str(spec["threads"]), MKL_NUM_THREADS=str(spec["threads"]),
                    PYTHONPATH=ROOT if spec["framework"] == "paddle" else os.path.abspath(spec["repo"]))
         self.spec = spec
         self.proc = subprocess.Popen([python, os.path.abspath(__file__), "--worker", json.dumps(spec)], cwd=ROOT,
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
         self.info = json.loads(self._reply("READY"))
 
     def _reply(self, tag: str) -> str:
@@ -160,16 +179,61 @@ class Worker:
             raise RuntimeError(f"worker {self.spec} failed (see its error above); it said {line!r}")
         return line[len(tag) + 1:]
 
-    def run(self, steps: int) -> Dict[str, List[float]]:
+    def send(self, steps: int) -> None:
         self.proc.stdin.write(f"STEPS {steps}\n")
         self.proc.stdin.flush()
+
+    def receive(self) -> Dict[str, List[float]]:
         return json.loads(self._reply("DONE"))
+
+    def run(self, steps: int) -> Dict[str, List[float]]:
+        self.send(steps)
+        return self.receive()
 
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.stdin.write("QUIT\n")
             self.proc.stdin.close()
             self.proc.wait(timeout=60)
+
+
+class DataParallelWorker:
+    """``procs`` one-thread worker processes of one project model stepping together as main.py's
+    CPU processes do (cpu_parallel.launch's environment); a step's time is the slowest one's."""
+
+    def __init__(self, spec: dict, python: str, procs: int):
+        from multiprocessing import shared_memory
+
+        from paddlevideo.tasks.cpu_parallel import SHM_ENV, SPLIT_ENV, SharedSum, _free_ports
+        self.shm = shared_memory.SharedMemory(create=True, size=SharedSum.size(procs))
+        self.shm.buf[:SharedSum.size(procs)] = bytes(SharedSum.size(procs))
+        endpoints = [f"127.0.0.1:{p}" for p in _free_ports(procs)]
+        saved = dict(os.environ)
+        self.workers = []
+        try:
+            for rank in range(procs):
+                os.environ.update(PADDLE_TRAINER_ID=str(rank), PADDLE_TRAINERS_NUM=str(procs),
+                                  PADDLE_TRAINER_ENDPOINTS=",".join(endpoints), PADDLE_CURRENT_ENDPOINT=endpoints[rank],
+                                  PADDLE_DISTRI_BACKEND="gloo", **{SPLIT_ENV: str(procs), SHM_ENV: self.shm.name})
+                self.workers.append(Worker(dict(spec, threads=1, procs=procs), python, wait=False))
+            for w in self.workers:
+                w.ready()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        self.info = self.workers[0].info
+
+    def run(self, steps: int) -> Dict[str, List[float]]:
+        for w in self.workers:
+            w.send(steps)
+        replies = [w.receive() for w in self.workers]
+        return {"wall": [max(t) for t in zip(*(r["wall"] for r in replies))], "losses": replies[0]["losses"]}
+
+    def close(self) -> None:
+        for w in self.workers:
+            w.close()
+        self.shm.close()
+        self.shm.unlink()
 
 
 # ----------------------------------------------------------------------------- the run and its report
@@ -183,8 +247,12 @@ def check_torch(python: str, repo: str) -> Optional[str]:
     return None if proc.returncode == 0 else TORCH_HELP.format(python=python)
 
 
+def dp_name(model: str, procs: int) -> str:
+    return f"{model}, {procs} processes"
+
+
 def measure(shapes: Sequence[str], threads: Sequence[int], rounds: int, steps: int, repo: str,
-            torch_python: str) -> Tuple[dict, dict]:
+            torch_python: str, data_parallel: bool = False) -> Tuple[dict, dict]:
     """Per (shape, threads): the rounds of every contestant (seconds per step) and their workers' info."""
     from benchmarks.harness import round_order
     results, infos = {}, {}
@@ -194,6 +262,10 @@ def measure(shapes: Sequence[str], threads: Sequence[int], rounds: int, steps: i
                                     sys.executable) for name in PROJECT_MODELS}
             workers[OFFICIAL] = Worker({"framework": "torch", "repo": repo, "shape": shape, "threads": n},
                                        torch_python)
+            if data_parallel and n == max(threads) and n > 1:
+                for name in PROJECT_MODELS:
+                    workers[dp_name(name, n)] = DataParallelWorker(
+                        {"framework": "paddle", "model": name, "shape": shape}, sys.executable, n)
             try:
                 for w in workers.values():  # one untimed turn each
                     w.run(1)
@@ -225,10 +297,14 @@ def report(results: dict, infos: dict, rounds: int, steps: int, load: str, comma
                   "", "| model | " + " | ".join(f"{n} thread(s): samples/s | vs official" for n in counts)
                   + " | GFLOP per training sample | limit at " + f"{counts[-1]} thread(s), samples/s | share of it |",
                   "|---|" + "---:|---:|" * len(counts) + "---:|---:|---:|"]
-        for name in [*PROJECT_MODELS, OFFICIAL]:
+        dp_rows = [name for name in results[(shape, counts[-1])] if name not in PROJECT_MODELS and name != OFFICIAL]
+        for name in [*PROJECT_MODELS, *dp_rows, OFFICIAL]:
             cells = []
             for n in counts:
                 times = results[(shape, n)]
+                if name not in times:
+                    cells += ["", ""]
+                    continue
                 speed = BATCH / summary(times[name])[0]
                 cells += [f"{speed:.1f}", "1.00x" if name == OFFICIAL else
                           f"**{ratio(times[OFFICIAL], times[name]):.2f}x**"]
@@ -258,6 +334,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="math threads per process (default 1 2)")
     p.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
     p.add_argument("--steps", type=int, default=2, help="training steps per contestant per round (default 2)")
+    p.add_argument("--data-parallel", action="store_true",
+                   help="also each project model as main.py's CPU processes (cpu_processes) at the largest --threads")
     p.add_argument("--write-results", action="store_true", help=f"replace {HEADING!r} in benchmarks/RESULTS.md")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -269,7 +347,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     from benchmarks.harness import LoadLog, publish
     load = LoadLog()
-    results, infos = measure(args.shapes, args.threads, args.rounds, args.steps, args.repo, args.torch_python)
+    results, infos = measure(args.shapes, args.threads, args.rounds, args.steps, args.repo, args.torch_python,
+                             args.data_parallel)
     command = "python -m benchmarks.train_speed " + " ".join(argv if argv is not None else sys.argv[1:])
     publish(report(results, infos, args.rounds, args.steps, load.end().text(), command), HEADING, args.write_results)
     return 0

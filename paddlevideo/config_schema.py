@@ -203,6 +203,6 @@ TOP_LEVEL: Dict[str, Key] = {
     "log_level": Key(str, "INFO", choices=LOG_LEVELS,
                      reader="tasks/train.py, tasks/test.py: level of the paddlevideo logger"),
     "fast_cpu": Key(bool, True, reader="main.py (MKL kernels)"),
-    "cpu_processes": Key(int, 1, low=0, reader="main.py: data-parallel processes for a CPU training "
-                                               "(1: a single process; 0: one per core)"),
+    "cpu_processes": Key(int, 0, low=0, reader="main.py: data-parallel processes for a CPU training "
+                                               "(0: one per core; 1: a single process)"),
 }

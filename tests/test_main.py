@@ -50,6 +50,7 @@ def tiny_config(folder, epochs=2, **extra):
                       "weight_decay": {"name": "L2", "value": 1e-4}},
         "model_name": "tiny", "epochs": epochs, "log_interval": 2,
         "output_dir": os.path.join(folder, "out"),
+        "cpu_processes": 1,  # in this process; tests/tasks/test_cpu_parallel.py covers several
     }
     cfg.update(extra)
     path = os.path.join(folder, "tiny.yaml")

@@ -1,10 +1,10 @@
-"""Data-parallel CPU training that main.py starts for the user (config key ``cpu_processes``).
+"""Training on every CPU core: main.py starts data-parallel processes for the user.
 
-Paddle's CPU training gains little from a second math thread (1.0-1.1x at the NW-UCLA shape,
-benchmarks/RESULTS.md "## Training speed"), while two one-thread processes with per-process batch
-norm run 1.35-1.45x the samples of one two-thread process. With ``cpu_processes`` P > 1 (0: one
-per core, or per ``OMP_NUM_THREADS`` cores when that is set) ``python main.py`` (training) starts
-P copies of itself and waits for them. The processes keep the recipe:
+Paddle's CPU training gains little from a second math thread (0.96-1.35x, benchmarks/RESULTS.md
+"## Training speed"). With ``cpu_processes`` (0, the default: one process per core, or per
+``OMP_NUM_THREADS`` cores when that is set; 1: a single process) ``python main.py`` (training)
+starts that many copies of itself with one math thread each and waits for them. They keep the
+recipe:
 
 - ``DATASET.batch_size`` stays the batch of one optimizer step: each of the P processes takes
   batch_size / P samples of it (P is lowered until it divides the batch, and said so);
@@ -13,10 +13,11 @@ P copies of itself and waits for them. The processes keep the recipe:
   gradients are averaged, so a step computes what the single process computes, up to float
   summation order; augmentation draws differ (they are seeded per process).
 
-That synchronised batch norm costs what the second process gains on two cores (measured side by
-side on an Intel Xeon with AVX-512, NW-UCLA shape, batch 16: CTRGCN_light 28.2 samples/s in two
-processes against 29.2 in one two-thread process, CTRGCN 15.1 against 15.5), so the default stays
-one process (``cpu_processes: 1``); on more cores the processes keep scaling where threads do not.
+Measured side by side on 2 cores (Intel Xeon, AVX-512; batch 16; ``python -m benchmarks.train_speed
+--data-parallel``): two processes against one two-thread process, NTU shape CTRGCN 4.6 / 4.3,
+CTRGCN_light 8.9 / 7.1, CTRGCN_tiny 19.1 / 17.5 samples/s; NW-UCLA shape 11.6 / 11.2, 20.4 / 20.6,
+36.0 / 38.0. The synchronised batch norm costs most of what the second process gains there; what
+is left grows with the samples per step.
 
 Process 0 writes to the terminal, train.log and every file of the run; the others' output goes
 to a temporary file, shown (its end) when that process fails, else removed. A process that fails
