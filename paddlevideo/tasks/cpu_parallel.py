@@ -67,9 +67,9 @@ def plan(requested: int, cores: int, batch_size: int, user_threads: Optional[int
 class SharedSum:
     """Sum of a small float64 vector over the processes main.py started, through shared memory.
 
-    Batch norm needs two such sums per layer and step (about 150 per step for CTRGCN_light); gloo's
-    all_reduce takes 0.3-1 ms each on this machine's two cores, this about 10 microseconds plus the
-    wait for the slower process. Each process writes its vector into its slot, then publishes the
+    Batch norm needs three such sums per layer and step (231 per step for CTRGCN_light); gloo's
+    all_reduce took 0.3-1 ms each on two cores (Intel Xeon), this 8-10 microseconds (two processes,
+    240 values, 20,000 calls) plus the wait for the slower process. Each process writes its vector into its slot, then publishes the
     call's number; once every process has published it, each adds the slots in rank order, so all
     get bit-identical sums. Two sets of slots alternate: a process can be at most one call ahead,
     so the slots being read are never the ones being written. Relies on x86's store order (data
