@@ -33,6 +33,7 @@ from typing import Callable, Dict, Hashable, List, Mapping, Optional, Sequence, 
 import numpy as np
 import psutil
 
+from paddlevideo.utils.cpu_math import cpu_info
 from paddlevideo.utils.fileio import atomic_write_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,13 +169,6 @@ ISA = (("AVX2", ("avx2",)), ("AVX-512", ("avx512f",)), ("AVX-512 VNNI", ("avx512
        ("AMX", ("amx_tile",)))  # the instruction sets CPU math libraries pick kernels by
 
 
-def parse_cpuinfo(text: str) -> Tuple[str, frozenset]:
-    """(model name, flags) of the first processor in /proc/cpuinfo text ('' and no flags if absent)."""
-    name = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
-    flags = re.search(r"^(?:flags|Features)\s*:\s*(.*)$", text, re.M)
-    return (name.group(1).strip() if name else ""), frozenset(flags.group(1).split() if flags else ())
-
-
 def package_version(name: str) -> Optional[str]:
     """Installed version of a distribution (e.g. 'paddlepaddle'), without importing it; None if absent."""
     try:
@@ -206,11 +200,9 @@ class Machine:
 
 
 def machine(cpuinfo: str = "/proc/cpuinfo") -> Machine:
-    try:
-        with open(cpuinfo) as f:
-            name, flags = parse_cpuinfo(f.read())
-    except OSError:
-        name, flags = "", frozenset()
+    """This machine, its CPU read as main.py reads it (``paddlevideo.utils.cpu_math.cpu_info``)."""
+    info = cpu_info(cpuinfo)
+    name, flags = info["model"], frozenset(info["flags"])
     return Machine(name or platform.processor() or platform.machine() or "unknown CPU", flags,
                    os.cpu_count() or 1, sys.version.split()[0], np.__version__, package_version("paddlepaddle"))
 

@@ -69,11 +69,11 @@ class SharedSum:
 
     Batch norm needs three such sums per layer and step (231 per step for CTRGCN_light); gloo's
     all_reduce took 0.3-1 ms each on two cores (Intel Xeon), this 8-10 microseconds (two processes,
-    240 values, 20,000 calls) plus the wait for the slower process. Each process writes its vector into its slot, then publishes the
-    call's number; once every process has published it, each adds the slots in rank order, so all
-    get bit-identical sums. Two sets of slots alternate: a process can be at most one call ahead,
-    so the slots being read are never the ones being written. Relies on x86's store order (data
-    before the number); elsewhere main.py uses gloo.
+    240 values, 20,000 calls) plus the wait for the slower process. Each process writes its vector
+    into its slot, then publishes the call's number; once every process has published it, each
+    adds the slots in rank order, so all get bit-identical sums. Two sets of slots alternate: a
+    process can be at most one call ahead, so the slots being read are never the ones being
+    written. Relies on x86's store order (data before the number); elsewhere main.py uses gloo.
     """
 
     SLOT = 1 << 15  # values per process and call (batch norm sends 2 per channel)

@@ -25,8 +25,8 @@ AVX512_FLAGS = frozenset({"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512
 
 def cpu_info(cpuinfo: str = "/proc/cpuinfo") -> Dict[str, object]:
     """``vendor`` (``GenuineIntel``, ``AuthenticAMD``... or None), ``model`` (name or None) and
-    ``flags`` (set) of the first CPU in ``cpuinfo``; empty values when the file is absent
-    (not Linux) or has no such lines (not x86)."""
+    ``flags`` (set; ARM's ``Features``) of the first CPU in ``cpuinfo``; empty values when the
+    file is absent (not Linux) or has no such lines."""
     info: Dict[str, object] = {"vendor": None, "model": None, "flags": set()}
     names = {"vendor_id": "vendor", "model name": "model"}
     try:
@@ -38,7 +38,7 @@ def cpu_info(cpuinfo: str = "/proc/cpuinfo") -> Dict[str, object]:
                     break
                 if key in names:
                     info[names[key]] = value.strip()
-                elif key == "flags":
+                elif key in ("flags", "Features"):  # x86, ARM
                     info["flags"] = set(value.split())
     except OSError:
         pass
