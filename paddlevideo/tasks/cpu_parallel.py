@@ -48,12 +48,16 @@ def started_by_main() -> bool:
     return os.environ.get(SPLIT_ENV, "") not in ("", "0")
 
 
-def plan(requested: int, cores: int, batch_size: int, user_threads: Optional[int]) -> Tuple[int, int, str]:
+def plan(requested: int, cores: int, batch_size: int, user_threads: Optional[int],
+         system: str = sys.platform) -> Tuple[int, int, str]:
     """(processes, math threads per process, why) for a training on ``cores`` CPU cores.
 
     ``requested``: the config's ``cpu_processes`` (0: one per core, or per ``user_threads``
-    cores). The count is lowered until it divides ``batch_size``.
+    cores). The count is lowered until it divides ``batch_size``. Off Linux (where Paddle's
+    gloo runs) one process.
     """
+    if not system.startswith("linux"):
+        return 1, max(1, user_threads or cores), f"one process: data-parallel CPU processes need Linux, not {system}"
     threads = max(1, user_threads or 1)
     wanted = requested if requested > 0 else max(1, cores // threads)
     procs = wanted
@@ -157,6 +161,8 @@ def launch(script: str, argv: Sequence[str], procs: int, threads: int) -> int:
         env = dict(os.environ, PADDLE_TRAINER_ID=str(rank), PADDLE_TRAINERS_NUM=str(procs),
                    PADDLE_TRAINER_ENDPOINTS=",".join(endpoints), PADDLE_CURRENT_ENDPOINT=endpoints[rank],
                    PADDLE_DISTRI_BACKEND="gloo", OMP_NUM_THREADS=str(threads), **{SPLIT_ENV: str(procs)})
+        # the other processes wait in a collective while process 0 validates: allow a day, not 30 minutes
+        env.setdefault("PADDLE_PG_TIMEOUT", str(24 * 3600 * 1000))
         if shm is not None:
             env[SHM_ENV] = shm.name
         out = None

@@ -20,11 +20,17 @@ from tests.test_main import losses_of, run_main, tiny_config, train_log_lines
     (0, 2, 15, None, (1, 1)),   # an odd batch stays in one process
 ])
 def test_plan(requested, cores, batch, user_threads, expected):
-    procs, threads, why = plan(requested, cores, batch, user_threads)
+    procs, threads, why = plan(requested, cores, batch, user_threads, system="linux")
     assert (procs, threads) == expected
     assert f"{procs} process(es) x {threads} math thread(s) on {cores} core(s)" in why
     wanted = requested or max(1, cores // (user_threads or 1))
     assert (f"{wanted} do not divide DATASET.batch_size {batch}" in why) == (wanted != procs)
+
+
+@pytest.mark.parametrize("system", ["win32", "darwin"])
+def test_off_linux_training_stays_in_one_process_with_every_core(system):
+    assert plan(0, 4, 16, None, system=system) == (1, 4, f"one process: data-parallel CPU processes need Linux, "
+                                                          f"not {system}")
 
 
 def deterministic_config(folder, epochs):
