@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 13's plan as one resumable command: the official NW-UCLA recipe for CTRGCN_tiny, then
-# CTRGCN_light, then CTRGCN (joint), one training at a time, each continued from its committed
+# CTRGCN_light, then CTRGCN (joint), then CTRGCN_light's bone stream, one training at a time, each continued from its committed
 # resume state (benchmarks/runs/MODEL_ucla_full/) and skipped once finished; after each model the
 # "## NW-UCLA accuracy" section of RESULTS.md is measured again.
 #
@@ -10,8 +10,9 @@
 # Run it again in the next sitting (same command): it continues where the committed state stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for model in ctrgcn_tiny ctrgcn_light ctrgcn; do
+for model in ctrgcn_tiny ctrgcn_light ctrgcn ctrgcn_light_bone; do
     weights=benchmarks/weights/${model}_ucla_joint.pdparams
+    [[ $model == *_bone ]] && weights=benchmarks/weights/${model%_bone}_ucla_bone.pdparams
     run=benchmarks/runs/${model}_ucla_full
     if [[ -f $weights && ! -f $run/resume.json && ! -f $run/resume.pdckpt ]]; then
         echo "$model: finished before ($weights)"

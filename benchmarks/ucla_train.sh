@@ -2,7 +2,8 @@
 # Train one model on NW-UCLA, resumably, then test the best weights and keep them.
 #
 #   bash benchmarks/ucla_train.sh MODEL [RECIPE] [extra main.py args...]
-#     MODEL:  ctrgcn | ctrgcn_light | ctrgcn_tiny   (configs/recognition/ctrgcn/MODEL_ucla_joint.yaml)
+#     MODEL:  ctrgcn | ctrgcn_light | ctrgcn_tiny   (configs/recognition/ctrgcn/MODEL_ucla_joint.yaml),
+#             or one of them + _bone for the bone stream (ctrgcn_light_bone: ..._ucla_bone.yaml)
 #     RECIPE: full  = the official recipe of the config (65 epochs x 5 repeats, step at 50)
 #             medium = 30 epochs x 1 repeat, warm-up 3, x0.1 after epoch 24, validation every 3 epochs
 #                     (about 9% of the full recipe's samples)
@@ -28,7 +29,9 @@ cd "$(dirname "$0")/.."
 model=${1:?usage: bash benchmarks/ucla_train.sh MODEL [full|medium|short] [main.py args...]}
 recipe=${2:-short}
 shift $(( $# >= 2 ? 2 : 1 ))
-config=configs/recognition/ctrgcn/${model}_ucla_joint.yaml
+stream=joint base=$model
+if [[ $model == *_bone ]]; then stream=bone base=${model%_bone}; fi
+config=configs/recognition/ctrgcn/${base}_ucla_${stream}.yaml
 data=${UCLA_DIR:-../shared/data/NW-UCLA/all_sqe}
 out=${OUT_ROOT:-benchmarks/runs}/${model}_ucla_${recipe}
 [[ -f $config ]] || { echo "no config $config" >&2; exit 2; }
@@ -45,8 +48,8 @@ case $recipe in
     *) echo "unknown recipe '$recipe' (full, medium or short)" >&2; exit 2 ;;
 esac
 
-weights=benchmarks/weights/${model}_ucla_joint.pdparams  # the full recipe's weights are the model's weights;
-[[ $recipe == full ]] || weights=benchmarks/weights/${model}_ucla_joint_${recipe}.pdparams  # others keep a suffix
+weights=benchmarks/weights/${base}_ucla_${stream}.pdparams  # the full recipe's weights are the model's weights;
+[[ $recipe == full ]] || weights=benchmarks/weights/${base}_ucla_${stream}_${recipe}.pdparams  # others keep a suffix
 has_resume() { [[ -f $out/resume.json || -f $out/resume.pdckpt ]]; }  # .pdckpt: an older run's single file
 if [[ -f $weights ]] && ! has_resume && [[ -z ${FORCE:-} ]]; then
     echo "$model ($recipe) finished before: $weights (FORCE=1 trains it again from the start)"
@@ -58,7 +61,9 @@ if has_resume; then
     resume=(--resume)
     echo "$model ($recipe): continuing the run in $out from its resume state"
 fi
-python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" "$@"
+# one process (cpu_processes=1), as these runs started: main.py's default, one process per core,
+# computes the same recipe at about the same speed at this shape, but draws other augmentations
+python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" -o cpu_processes=1 "$@"
 if grep -q "stopped after epoch" <(tail -n 3 "$out/train.log"); then
     echo "stopped at an epoch boundary: commit its state (git add -A $out: resume.json, resume/, train.log);" \
          "the same command continues the run"
@@ -69,6 +74,6 @@ name=$(python -c "import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))['mode
 python main.py --test -c "$config" -w "$out/${name}_best.pdparams" "${overrides[@]}" --output "$out/test"
 mkdir -p benchmarks/weights benchmarks/logs
 cp "$out/${name}_best.pdparams" "$weights"
-cp "$out/train.log" "benchmarks/logs/${model}_ucla_joint_${recipe}.log"
+cp "$out/train.log" "benchmarks/logs/${base}_ucla_${stream}_${recipe}.log"
 rm -rf "$out/resume.json" "$out/resume" "$out/resume.pdckpt"  # a finished run's resume state leaves the repo;
 echo "done: $model ($recipe) -> $weights; commit it and the removal of its resume state (git add -A $out)"  # weights, log stay

@@ -44,3 +44,12 @@ def test_a_run_with_a_resume_state_is_continued_even_when_weights_exist(tmp_path
         assert "finished before" not in r.stdout
         assert f"ctrgcn_tiny (short): continuing the run in {run} from its resume state" in r.stdout
         assert r.returncode != 0 and f"no .json files in {data}" in r.stderr, (name, r.stderr[-800:])
+
+
+def test_a_stream_suffix_picks_that_streams_config(tmp_path):
+    """MODEL_bone trains configs/recognition/ctrgcn/MODEL_ucla_bone.yaml (the bone stream)."""
+    env = dict(os.environ, UCLA_DIR=str(tmp_path), OUT_ROOT=str(tmp_path / "runs"))
+    r = subprocess.run(["bash", SCRIPT, "ctrgcn_none_bone", "short"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "no config configs/recognition/ctrgcn/ctrgcn_none_ucla_bone.yaml" in r.stderr
+    assert os.path.isfile(os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_light_ucla_bone.yaml"))
