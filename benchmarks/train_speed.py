@@ -202,19 +202,13 @@ class DataParallelWorker:
     CPU processes do (cpu_parallel.launch's environment); a step's time is the slowest one's."""
 
     def __init__(self, spec: dict, python: str, procs: int):
-        from multiprocessing import shared_memory
-
-        from paddlevideo.tasks.cpu_parallel import SHM_ENV, SPLIT_ENV, SharedSum, _free_ports
-        self.shm = shared_memory.SharedMemory(create=True, size=SharedSum.size(procs))
-        self.shm.buf[:SharedSum.size(procs)] = bytes(SharedSum.size(procs))
-        endpoints = [f"127.0.0.1:{p}" for p in _free_ports(procs)]
+        from paddlevideo.tasks.cpu_parallel import process_envs, shared_block
+        self.shm = shared_block(procs)
         saved = dict(os.environ)
         self.workers = []
         try:
-            for rank in range(procs):
-                os.environ.update(PADDLE_TRAINER_ID=str(rank), PADDLE_TRAINERS_NUM=str(procs),
-                                  PADDLE_TRAINER_ENDPOINTS=",".join(endpoints), PADDLE_CURRENT_ENDPOINT=endpoints[rank],
-                                  PADDLE_DISTRI_BACKEND="gloo", **{SPLIT_ENV: str(procs), SHM_ENV: self.shm.name})
+            for env in process_envs(procs, 1, self.shm):
+                os.environ.update(env)
                 self.workers.append(Worker(dict(spec, threads=1, procs=procs), python, wait=False))
             for w in self.workers:
                 w.ready()
@@ -232,8 +226,9 @@ class DataParallelWorker:
     def close(self) -> None:
         for w in self.workers:
             w.close()
-        self.shm.close()
-        self.shm.unlink()
+        if self.shm is not None:
+            self.shm.close()
+            self.shm.unlink()
 
 
 # ----------------------------------------------------------------------------- the run and its report

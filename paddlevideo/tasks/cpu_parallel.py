@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from multiprocessing import resource_tracker, shared_memory
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -147,24 +147,40 @@ def _free_ports(n: int) -> List[int]:
             s.close()
 
 
+def shared_block(procs: int) -> Optional[shared_memory.SharedMemory]:
+    """A zeroed shared memory block for ``procs`` processes' SharedSum (None off x86: gloo then);
+    the caller closes and unlinks it."""
+    if platform.machine().lower() not in ("x86_64", "amd64", "i686", "x86"):
+        return None
+    shm = shared_memory.SharedMemory(create=True, size=SharedSum.size(procs))
+    shm.buf[:SharedSum.size(procs)] = bytes(SharedSum.size(procs))
+    return shm
+
+
+def process_envs(procs: int, threads: int, shm: Optional[shared_memory.SharedMemory]) -> List[Dict[str, str]]:
+    """The environment variables that make rank 0 .. procs-1 main.py's data-parallel CPU processes."""
+    endpoints = [f"127.0.0.1:{p}" for p in _free_ports(procs)]
+    envs = []
+    for rank in range(procs):
+        env = {"PADDLE_TRAINER_ID": str(rank), "PADDLE_TRAINERS_NUM": str(procs),
+               "PADDLE_TRAINER_ENDPOINTS": ",".join(endpoints), "PADDLE_CURRENT_ENDPOINT": endpoints[rank],
+               "PADDLE_DISTRI_BACKEND": "gloo", "OMP_NUM_THREADS": str(threads), SPLIT_ENV: str(procs),
+               # the others wait in a collective while process 0 validates: allow a day, not 30 minutes
+               "PADDLE_PG_TIMEOUT": os.environ.get("PADDLE_PG_TIMEOUT", str(24 * 3600 * 1000))}
+        if shm is not None:
+            env[SHM_ENV] = shm.name
+        envs.append(env)
+    return envs
+
+
 def launch(script: str, argv: Sequence[str], procs: int, threads: int) -> int:
     """Run ``python script argv`` as ``procs`` data-parallel CPU processes; returns the exit code
     (0 when every process succeeded, else the first failure's)."""
-    endpoints = [f"127.0.0.1:{p}" for p in _free_ports(procs)]
-    shm = None
-    if platform.machine().lower() in ("x86_64", "amd64", "i686", "x86"):
-        shm = shared_memory.SharedMemory(create=True, size=SharedSum.size(procs))
-        shm.buf[:SharedSum.size(procs)] = bytes(SharedSum.size(procs))
+    shm = shared_block(procs)
     children: List[subprocess.Popen] = []
     logs = []
-    for rank in range(procs):
-        env = dict(os.environ, PADDLE_TRAINER_ID=str(rank), PADDLE_TRAINERS_NUM=str(procs),
-                   PADDLE_TRAINER_ENDPOINTS=",".join(endpoints), PADDLE_CURRENT_ENDPOINT=endpoints[rank],
-                   PADDLE_DISTRI_BACKEND="gloo", OMP_NUM_THREADS=str(threads), **{SPLIT_ENV: str(procs)})
-        # the other processes wait in a collective while process 0 validates: allow a day, not 30 minutes
-        env.setdefault("PADDLE_PG_TIMEOUT", str(24 * 3600 * 1000))
-        if shm is not None:
-            env[SHM_ENV] = shm.name
+    for rank, extra in enumerate(process_envs(procs, threads, shm)):
+        env = dict(os.environ, **extra)
         out = None
         if rank > 0:
             out = tempfile.TemporaryFile("w+", prefix=f"paddlevideo_rank{rank}_")
