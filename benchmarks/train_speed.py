@@ -247,18 +247,19 @@ def dp_name(model: str, procs: int) -> str:
 
 
 def measure(shapes: Sequence[str], threads: Sequence[int], rounds: int, steps: int, repo: str,
-            torch_python: str, data_parallel: bool = False) -> Tuple[dict, dict]:
+            torch_python: str, data_parallel: bool = False,
+            models: Sequence[str] = tuple(PROJECT_MODELS)) -> Tuple[dict, dict]:
     """Per (shape, threads): the rounds of every contestant (seconds per step) and their workers' info."""
     from benchmarks.harness import round_order
     results, infos = {}, {}
     for shape in shapes:
         for n in threads:
             workers = {name: Worker({"framework": "paddle", "model": name, "shape": shape, "threads": n},
-                                    sys.executable) for name in PROJECT_MODELS}
+                                    sys.executable) for name in models}
             workers[OFFICIAL] = Worker({"framework": "torch", "repo": repo, "shape": shape, "threads": n},
                                        torch_python)
             if data_parallel and n == max(threads) and n > 1:
-                for name in PROJECT_MODELS:
+                for name in models:
                     workers[dp_name(name, n)] = DataParallelWorker(
                         {"framework": "paddle", "model": name, "shape": shape}, sys.executable, n)
             try:
@@ -293,7 +294,7 @@ def report(results: dict, infos: dict, rounds: int, steps: int, load: str, comma
                   + " | GFLOP per training sample | limit at " + f"{counts[-1]} thread(s), samples/s | share of it |",
                   "|---|" + "---:|---:|" * len(counts) + "---:|---:|---:|"]
         dp_rows = [name for name in results[(shape, counts[-1])] if name not in PROJECT_MODELS and name != OFFICIAL]
-        for name in [*PROJECT_MODELS, *dp_rows, OFFICIAL]:
+        for name in [*(m for m in PROJECT_MODELS if m in results[(shape, counts[-1])]), *dp_rows, OFFICIAL]:
             cells = []
             for n in counts:
                 times = results[(shape, n)]
@@ -329,6 +330,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="math threads per process (default 1 2)")
     p.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
     p.add_argument("--steps", type=int, default=2, help="training steps per contestant per round (default 2)")
+    p.add_argument("--models", nargs="+", choices=list(PROJECT_MODELS), default=list(PROJECT_MODELS),
+                   help="the project's models to time (default all; CTRGCN always runs: the official model's "
+                        "GFLOP and the limit are taken from it)")
     p.add_argument("--data-parallel", action="store_true",
                    help="also each project model as main.py's CPU processes (cpu_processes) at the largest --threads")
     p.add_argument("--write-results", action="store_true", help=f"replace {HEADING!r} in benchmarks/RESULTS.md")
@@ -343,7 +347,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from benchmarks.harness import LoadLog, publish
     load = LoadLog()
     results, infos = measure(args.shapes, args.threads, args.rounds, args.steps, args.repo, args.torch_python,
-                             args.data_parallel)
+                             args.data_parallel, [m for m in PROJECT_MODELS if m in {"CTRGCN", *args.models}])
     command = "python -m benchmarks.train_speed " + " ".join(argv if argv is not None else sys.argv[1:])
     publish(report(results, infos, args.rounds, args.steps, load.end().text(), command), HEADING, args.write_results)
     return 0

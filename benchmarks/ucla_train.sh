@@ -56,14 +56,17 @@ if [[ -f $weights ]] && ! has_resume && [[ -z ${FORCE:-} ]]; then
     exit 0
 fi
 
-resume=()
+resume=() procs=()
 if has_resume; then
     resume=(--resume)
-    echo "$model ($recipe): continuing the run in $out from its resume state"
+    # a run goes on in as many CPU processes as it started in (they draw the augmentations):
+    # its log says "N CPU processes share each batch"; a run without that line had one
+    n=$(grep -oE "[0-9]+ CPU processes share each batch" "$out/train.log" 2>/dev/null | tail -n 1 | cut -d' ' -f1 || true)
+    procs=(-o "cpu_processes=${n:-1}")
+    echo "$model ($recipe): continuing the run in $out from its resume state (${n:-1} CPU process(es))"
 fi
-# one process (cpu_processes=1), as these runs started: main.py's default, one process per core,
-# computes the same recipe at about the same speed at this shape, but draws other augmentations
-python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" -o cpu_processes=1 "$@"
+# a new run takes main.py's default: one data-parallel process per core (tasks/cpu_parallel.py)
+python main.py --validate -c "$config" --seed 1 "${overrides[@]}" "${resume[@]}" "${procs[@]}" "$@"
 if grep -q "stopped after epoch" <(tail -n 3 "$out/train.log"); then
     echo "stopped at an epoch boundary: commit its state (git add -A $out: resume.json, resume/, train.log);" \
          "the same command continues the run"

@@ -1,6 +1,6 @@
 """Training on every CPU core: main.py starts data-parallel processes for the user.
 
-Paddle's CPU training gains little from a second math thread (0.96-1.35x, benchmarks/RESULTS.md
+Paddle's CPU training gains little from a second math thread (0.88-1.16x, benchmarks/RESULTS.md
 "## Training speed"). With ``cpu_processes`` (0, the default: one process per core, or per
 ``OMP_NUM_THREADS`` cores when that is set; 1: a single process) ``python main.py`` (training)
 starts that many copies of itself with one math thread each and waits for them. They keep the
@@ -13,11 +13,10 @@ recipe:
   gradients are averaged, so a step computes what the single process computes, up to float
   summation order; augmentation draws differ (they are seeded per process).
 
-Measured side by side on 2 cores (Intel Xeon, AVX-512; batch 16; ``python -m benchmarks.train_speed
---data-parallel``): two processes against one two-thread process, NTU shape CTRGCN 4.6 / 4.3,
-CTRGCN_light 8.9 / 7.1, CTRGCN_tiny 19.1 / 17.5 samples/s; NW-UCLA shape 11.6 / 11.2, 20.4 / 20.6,
-36.0 / 38.0. The synchronised batch norm costs most of what the second process gains there; what
-is left grows with the samples per step.
+Measured side by side on 2 cores (AMD EPYC, AVX-512; batch 16; ``python -m benchmarks.train_speed
+--data-parallel``, benchmarks/RESULTS.md "## Training speed"): two processes against one two-thread
+process, NW-UCLA shape CTRGCN 41.0 / 26.8, CTRGCN_light 79.0 / 49.4, CTRGCN_tiny 132.9 / 86.9
+samples/s; NTU shape 13.4 / 8.5, 27.2 / 16.3, 55.1 / 31.3.
 
 Process 0 writes to the terminal, train.log and every file of the run; the others' output goes
 to a temporary file, shown (its end) when that process fails, else removed. A process that fails
@@ -69,15 +68,16 @@ def plan(requested: int, cores: int, batch_size: int, user_threads: Optional[int
 
 
 class SharedSum:
-    """Sum of a small float64 vector over the processes main.py started, through shared memory.
+    """Sum (or gather) of a small float64 vector over the processes main.py started, through shared memory.
 
-    Batch norm needs three such sums per layer and step (231 per step for CTRGCN_light); gloo's
-    all_reduce took 0.3-1 ms each on two cores (Intel Xeon), this 8-10 microseconds (two processes,
-    240 values, 20,000 calls) plus the wait for the slower process. Each process writes its vector
+    Synchronised batch norm exchanges twice per layer and step (a gather of the slices' statistics,
+    a sum of the gradient sums); each exchange is a few memory writes and reads plus the wait for the
+    slower process, where gloo's all_reduce goes through a TCP socket. Each process writes its vector
     into its slot, then publishes the call's number; once every process has published it, each
-    adds the slots in rank order, so all get bit-identical sums. Two sets of slots alternate: a
-    process can be at most one call ahead, so the slots being read are never the ones being
-    written. Relies on x86's store order (data before the number); elsewhere main.py uses gloo.
+    reads every slot (``gather``) or adds them in rank order (the call), so all get bit-identical
+    sums. Two sets of slots alternate: a process can be at most one call ahead, so the slots being
+    read are never the ones being written. Relies on x86's store order (data before the number);
+    elsewhere main.py uses gloo.
     """
 
     SLOT = 1 << 15  # values per process and call (batch norm sends 2 per channel)
@@ -98,7 +98,8 @@ class SharedSum:
     def size(cls, procs: int) -> int:
         return procs * cls.STRIDE * 8 + 2 * procs * cls.SLOT * 8
 
-    def __call__(self, values: np.ndarray, timeout: float = 1800.0) -> np.ndarray:
+    def gather(self, values: np.ndarray, timeout: float = 1800.0) -> np.ndarray:
+        """Every process' ``values`` (same length in all), as rows in rank order: (procs, size)."""
         values = np.asarray(values, np.float64).ravel()
         if values.size > self.SLOT:
             raise ValueError(f"SharedSum: {values.size} values, at most {self.SLOT}")
@@ -115,7 +116,11 @@ class SharedSum:
                 start = start or time.monotonic()
                 if time.monotonic() - start > timeout:
                     raise RuntimeError(f"SharedSum: no answer from the other CPU processes in {timeout:.0f} s")
-        return slots[:, :values.size].sum(axis=0)
+        return slots[:, :values.size].copy()
+
+    def __call__(self, values: np.ndarray, timeout: float = 1800.0) -> np.ndarray:
+        """The elementwise sum of every process' ``values``, added in rank order (bit-identical in all)."""
+        return self.gather(values, timeout).sum(axis=0)
 
     def close(self) -> None:
         del self.numbers, self.slots

@@ -3,85 +3,110 @@
 When main.py splits a recipe's batch over several CPU processes (``cpu_processes``), each process
 sees batch_size / processes samples. Plain batch norm would then normalise with the statistics of
 that slice: another computation than the recipe's. :func:`sync_batch_norm` makes every batch-norm
-layer of a model normalise with the mean and (biased) variance of the whole batch, summed over the
-processes (shared memory, ``cpu_parallel.SharedSum``, or gloo's ``all_reduce``), and
-back-propagate through them exactly; the running statistics follow
-Paddle's rule (``running = momentum * running + (1 - momentum) * batch``, biased variance), so
-every process keeps the same ones. Paddle's own ``SyncBatchNorm`` runs on GPUs only.
+layer of a model normalise with the mean and (biased) variance of the whole batch and
+back-propagate through them exactly; the running statistics follow Paddle's rule
+(``running = momentum * running + (1 - momentum) * batch``, biased variance), so every process
+keeps the same ones. Paddle's own ``SyncBatchNorm`` runs on GPUs only.
 
-The layers keep their class's parameters and buffers (checkpoint keys unchanged); evaluation mode
-and a single process use Paddle's batch norm as before.
+Contract of one training-mode call, for P processes holding n_1 .. n_P values per channel:
+
+- forward: each process takes its slice's mean and biased variance with Paddle's fused CPU kernel;
+  the processes exchange them once (``cpu_parallel.SharedSum.gather``, or gloo's ``all_gather``)
+  and every process merges them identically in float64 (mean = sum n_i m_i / n,
+  var = sum n_i (v_i + (m_i - mean)^2) / n: no cancellation); the output is Paddle's fused
+  normalisation with those statistics;
+- backward: Paddle's fused gradient kernel, given the whole batch's mean and 1/std, returns this
+  slice's sums of dy and dy * xhat and an input gradient that uses them; one exchange gives the
+  whole batch's sums, and a per-channel affine term of xhat (again the fused kernel) corrects the
+  input gradient to the whole batch's. The weight and bias gradients stay per process:
+  DataParallel averages them like every other gradient.
+
+With one process the exchange is the identity and the layer computes Paddle's batch norm. The
+layers keep their class's parameters and buffers (checkpoint keys unchanged); evaluation mode
+uses Paddle's batch norm as before.
 """
 from __future__ import annotations
-
-from typing import List
 
 import numpy as np
 import paddle
 import paddle.distributed as dist
 import paddle.nn as nn
+from paddle import _C_ops
 from paddle.autograd import PyLayer
 
 from .cpu_parallel import shared_sum
 
+_LAYOUT = "NCHW"  # Paddle's name for channels on axis 1, whatever the rank
 
-def _sum_over_processes(t: paddle.Tensor) -> paddle.Tensor:
-    """Elementwise sum of ``t`` over the data-parallel processes: through shared memory when
-    main.py started them with it (``cpu_parallel.SharedSum``), else gloo's all_reduce."""
+
+def _gather(values: np.ndarray) -> np.ndarray:
+    """Every process' ``values`` as rows in rank order (shared memory when main.py started the
+    processes with it, else gloo); the single row of a lone process."""
+    if dist.get_world_size() <= 1:
+        return values[None, :]
     shared = shared_sum()
-    if shared is None:
-        dist.all_reduce(t)
-        return t
-    return paddle.to_tensor(shared(t.numpy()).astype(np.float32))
+    if shared is not None:
+        return shared.gather(values)
+    parts: list = []
+    dist.all_gather(parts, paddle.to_tensor(values))
+    return np.stack([p.numpy() for p in parts])
 
 
-def _axes(x: paddle.Tensor) -> List[int]:
-    return [0] + list(range(2, x.ndim))
+def _sum(values: np.ndarray) -> np.ndarray:
+    """The elementwise sum of ``values`` over the processes, added in rank order."""
+    return _gather(values).sum(axis=0)
 
 
-def _per_channel(v: paddle.Tensor, ndim: int) -> paddle.Tensor:
-    """``v`` (C,) shaped to broadcast over (N, C, ...) as (C, 1, ...): Paddle's CPU kernels take a
-    per-channel fast path for this form and a generic one, about 15x slower, for (1, C, 1, ...)."""
-    return v.reshape([-1] + [1] * (ndim - 2))
+def _fused(x, mean, var, weight, bias, training: bool, momentum: float, eps: float):
+    """Paddle's fused CPU batch-norm kernel: (out, mean_out, var_out, saved_mean, saved_inv_std, reserve)."""
+    return _C_ops.batch_norm(x, mean, var, weight, bias, not training, momentum, eps, _LAYOUT,
+                             not training, False)
 
 
 class _SyncBatchNormFn(PyLayer):
     @staticmethod
     def forward(ctx, x, weight, bias, layer):
-        axes, channels = _axes(x), x.shape[1]
-        local_count = float(x.numel()) / channels
-        sums = paddle.concat([x.sum(axis=axes), paddle.full([1], local_count, x.dtype)])
-        sums = _sum_over_processes(sums)  # [sum over every process' samples per channel..., total count]
-        count = sums[channels:]
-        mean = sums[:channels] / count
-        centred = x - _per_channel(mean, x.ndim)
-        sq = (centred * centred).sum(axis=axes)
-        sq = _sum_over_processes(sq)  # two passes: no cancellation in E[x^2] - E[x]^2
-        var = sq / count
-        inv_std = paddle.rsqrt(var + layer._epsilon)
-        xhat = centred * _per_channel(inv_std, x.ndim)
+        channels, eps = x.shape[1], layer._epsilon
+        local_n = float(x.numel()) / channels
+        # this slice's mean and biased variance: momentum 0 leaves them in the kernel's running outputs
+        _, m_i, v_i, _, _, reserve = _fused(x, paddle.zeros([channels], x.dtype), paddle.ones([channels], x.dtype),
+                                            weight, bias, True, 0.0, eps)
+        rows = _gather(np.concatenate([[local_n], m_i.numpy(), v_i.numpy()]).astype(np.float64))
+        n_p, m_p, v_p = rows[:, :1], rows[:, 1:channels + 1], rows[:, channels + 1:]
+        n = n_p.sum()
+        mean = (n_p * m_p).sum(axis=0) / n
+        var = (n_p * (v_p + (m_p - mean) ** 2)).sum(axis=0) / n
         m = layer._momentum
-        layer._mean.set_value(layer._mean * m + mean * (1.0 - m))
-        layer._variance.set_value(layer._variance * m + var * (1.0 - m))
-        ctx.save_for_backward(xhat, weight, inv_std, count)
+        layer._mean.set_value((layer._mean.numpy() * m + mean * (1.0 - m)).astype(np.float32))
+        layer._variance.set_value((layer._variance.numpy() * m + var * (1.0 - m)).astype(np.float32))
+        mean_t = paddle.to_tensor(mean.astype(np.float32))
+        var_t = paddle.to_tensor(var.astype(np.float32))
+        inv_std_t = paddle.to_tensor((1.0 / np.sqrt(var + eps)).astype(np.float32))
+        out = _fused(x, mean_t, var_t, weight, bias, False, m, eps)[0]
+        ctx.save_for_backward(x, weight, bias, mean_t, var_t, inv_std_t)
+        ctx.reserve, ctx.local_n, ctx.n, ctx.eps = reserve, local_n, n, eps
         ctx.input_needs_grad = not x.stop_gradient  # the network's input (data_bn) does not
-        return xhat * _per_channel(weight, x.ndim) + _per_channel(bias, x.ndim)
+        return out
 
     @staticmethod
     def backward(ctx, dy):
-        xhat, weight, inv_std, count = ctx.saved_tensor()
-        axes, channels = _axes(dy), dy.shape[1]
-        dbias = dy.sum(axis=axes)
-        dweight = (dy * xhat).sum(axis=axes)
-        # this process' loss reaches the other processes' samples through the shared statistics:
-        # the input gradient needs the sums over every process
-        both = paddle.concat([dbias, dweight])
-        both = _sum_over_processes(both)
-        mean_dy = _per_channel(both[:channels] / count, dy.ndim)
-        mean_dy_xhat = _per_channel(both[channels:] / count, dy.ndim)
-        dx = (dy - mean_dy - xhat * mean_dy_xhat) * _per_channel(weight * inv_std, dy.ndim)
-        # weight and bias gradients stay per process: DataParallel averages them like every other
-        return (dx if ctx.input_needs_grad else None), dweight, dbias
+        x, weight, bias, mean_t, var_t, inv_std_t = ctx.saved_tensor()
+        # with the whole batch's statistics given, the kernel's sums are this slice's share of the
+        # whole batch's; its input gradient subtracts their means over this slice only
+        dx, dweight, dbias = _C_ops.batch_norm_grad(x, weight, bias, mean_t, var_t, mean_t, inv_std_t, ctx.reserve,
+                                                    dy, 0.0, ctx.eps, _LAYOUT, False, False, False)
+        if not ctx.input_needs_grad:
+            return None, dweight, dbias
+        local = np.concatenate([dbias.numpy(), dweight.numpy()]).astype(np.float64)
+        whole = _sum(local)
+        if ctx.n != ctx.local_n:  # more than one process
+            # dx += weight / std * [(mean_i(dy) - mean(dy)) + xhat * (mean_i(dy xhat) - mean(dy xhat))]
+            channels = dbias.shape[0]
+            shift = local / ctx.local_n - whole / ctx.n
+            scale = weight.numpy().astype(np.float64) * inv_std_t.numpy()
+            dx = dx + _fused(x, mean_t, var_t, paddle.to_tensor((scale * shift[channels:]).astype(np.float32)),
+                             paddle.to_tensor((scale * shift[:channels]).astype(np.float32)), False, 0.0, ctx.eps)[0]
+        return dx, dweight, dbias
 
 
 class _SyncMixin:

@@ -53,3 +53,34 @@ def test_a_stream_suffix_picks_that_streams_config(tmp_path):
                        timeout=60)
     assert r.returncode == 2 and "no config configs/recognition/ctrgcn/ctrgcn_none_ucla_bone.yaml" in r.stderr
     assert os.path.isfile(os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_light_ucla_bone.yaml"))
+
+
+def test_a_run_goes_on_in_as_many_cpu_processes_as_it_started_in(tmp_path):
+    """A new run takes main.py's default (one process per core); a resumed run passes the count its
+    train.log reports ("N CPU processes share each batch"), or 1 for a log without that line (the
+    runs that started in one process). A stand-in python on PATH records main.py's arguments."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").write_text('#!/bin/sh\necho "$@" > "$ARGS_FILE"\nexit 3\n')
+    (fake / "python").chmod(0o755)
+    cases = {"new": (None, None), "one": ("[valid] epoch 1: top1 0.5\n", "1"),
+             "two": ("INFO: 2 CPU processes share each batch of 16 (8 each); 86 batch-norm layers\n", "2")}
+    for name, (log, expected) in cases.items():
+        root = tmp_path / name
+        run = root / "ctrgcn_tiny_ucla_short"
+        run.mkdir(parents=True)
+        if log is not None:
+            (run / "resume.json").write_text("{}")
+            (run / "train.log").write_text(log)
+        env = dict(os.environ, UCLA_DIR=str(tmp_path), OUT_ROOT=str(root), ARGS_FILE=str(root / "args"),
+                   PATH=str(fake) + os.pathsep + os.environ.get("PATH", ""), FORCE="1")  # tiny's weights exist
+        r = subprocess.run(["bash", SCRIPT, "ctrgcn_tiny", "short"], env=env, capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 3, r.stderr
+        args = (root / "args").read_text()
+        assert args.startswith("main.py --validate")
+        if expected is None:
+            assert "cpu_processes" not in args and "--resume" not in args
+        else:
+            assert f"--resume -o cpu_processes={expected}" in args
+            assert f"continuing the run in {run} from its resume state ({expected} CPU process(es))" in r.stdout

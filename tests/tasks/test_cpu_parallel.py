@@ -124,3 +124,84 @@ def test_shared_sum_gives_every_process_the_same_exact_sums(tmp_path):
     for r in range(procs):
         np.testing.assert_array_equal(got[r], got[0])
     np.testing.assert_allclose(got[0], expected, rtol=1e-12)
+
+
+BN_WORKER = """
+import sys
+import numpy as np
+import paddle
+import paddle.nn as nn
+from paddlevideo.tasks.sync_bn import sync_batch_norm
+rank, first, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+data = np.load(sys.argv[4])
+rows = slice(0, first) if rank == 0 else slice(first, None)
+results = {}
+for name, cls, x in [("2d", nn.BatchNorm2D, data["x2"]), ("1d", nn.BatchNorm1D, data["x1"])]:
+    channels = x.shape[1]
+    layer = cls(channels, momentum=0.8)
+    layer.weight.set_value(np.linspace(0.5, 2, channels).astype("float32"))
+    layer.bias.set_value(np.linspace(-1, 1, channels).astype("float32"))
+    assert sync_batch_norm(layer) == 1
+    layer.train()
+    xt = paddle.to_tensor(x[rows], stop_gradient=False)
+    for step in range(2):  # the second step starts from running statistics the first one updated
+        y = layer(xt)
+        (y * paddle.to_tensor(data["dy_" + name][rows])).sum().backward()
+    results.update({name + "_y": y.numpy(), name + "_dx": xt.grad.numpy(), name + "_dw": layer.weight.grad.numpy(),
+                    name + "_db": layer.bias.grad.numpy(), name + "_mean": layer._mean.numpy(),
+                    name + "_var": layer._variance.numpy()})
+np.savez(out, **results)
+"""
+
+
+@pytest.mark.parametrize("first", [4, 3])  # an even and an uneven split of a batch of 8
+def test_synced_batch_norm_over_two_processes_computes_the_whole_batch_norm(tmp_path, first):
+    """sync_bn.py through main.py's shared memory (cpu_parallel.SharedSum.gather): two processes
+    holding parts of one batch get the output, input gradient and running statistics of Paddle's
+    batch norm over the whole batch, and weight / bias gradients that add up to its; both
+    processes keep bit-identical running statistics. Inputs far from zero mean (no cancellation)."""
+    import subprocess
+    import sys
+
+    import paddle.nn as nn
+
+    from paddlevideo.tasks.cpu_parallel import process_envs, shared_block
+    rng = np.random.RandomState(first)
+    data = {"x2": rng.randn(8, 5, 6, 4).astype("float32") * 3 + 20, "x1": rng.randn(8, 7, 9).astype("float32") - 4}
+    data.update(dy_2d=rng.randn(8, 5, 6, 4).astype("float32"), dy_1d=rng.randn(8, 7, 9).astype("float32"))
+    np.savez(tmp_path / "data.npz", **data)
+    script = tmp_path / "worker.py"
+    script.write_text(BN_WORKER)
+    shm = shared_block(2)
+    if shm is None:
+        pytest.skip("SharedSum needs x86 (elsewhere main.py's processes use gloo)")
+    try:
+        runs = [subprocess.Popen([sys.executable, str(script), str(rank), str(first), str(tmp_path / f"{rank}.npz"),
+                                  str(tmp_path / "data.npz")], env=dict(os.environ, **env))
+                for rank, env in enumerate(process_envs(2, 1, shm))]
+        assert [p.wait(timeout=300) for p in runs] == [0, 0]
+    finally:
+        shm.close()
+        shm.unlink()
+    got = [np.load(tmp_path / f"{rank}.npz") for rank in range(2)]
+    for name, cls, x in [("2d", nn.BatchNorm2D, data["x2"]), ("1d", nn.BatchNorm1D, data["x1"])]:
+        channels = x.shape[1]
+        layer = cls(channels, momentum=0.8)
+        layer.weight.set_value(np.linspace(0.5, 2, channels).astype("float32"))
+        layer.bias.set_value(np.linspace(-1, 1, channels).astype("float32"))
+        layer.train()
+        xt = paddle.to_tensor(x, stop_gradient=False)
+        for step in range(2):
+            y = layer(xt)
+            (y * paddle.to_tensor(data["dy_" + name])).sum().backward()
+        whole = {"y": y.numpy(), "dx": xt.grad.numpy()}
+        for key in ("y", "dx"):
+            both = np.concatenate([got[0][f"{name}_{key}"], got[1][f"{name}_{key}"]])
+            np.testing.assert_allclose(both, whole[key], rtol=1e-4, atol=1e-5, err_msg=f"{name} {key}")
+        for key, ref in (("dw", layer.weight.grad), ("db", layer.bias.grad)):
+            np.testing.assert_allclose(got[0][f"{name}_{key}"] + got[1][f"{name}_{key}"], ref.numpy(),
+                                       rtol=1e-4, atol=1e-4, err_msg=f"{name} {key}")
+        for key, ref in (("mean", layer._mean), ("var", layer._variance)):
+            np.testing.assert_array_equal(got[0][f"{name}_{key}"], got[1][f"{name}_{key}"])
+            np.testing.assert_allclose(got[0][f"{name}_{key}"], ref.numpy(), rtol=1e-5, atol=1e-6,
+                                       err_msg=f"{name} {key}")
