@@ -275,10 +275,10 @@ def main() -> None:
                 f"(1-minute load average {load_text(load1())} at the end), peak RSS "
                 f"{peak / 1024:.0f} MB for the largest process and {tree / 1024:.0f} MB summed "
                 f"over the main process and its workers (sampled every 50 ms). The samples "
-                f"never stay in memory: the main process appends each one it gets from a "
-                f"worker to an unnamed spool file, then writes it from there into its row "
-                f"of each output. What grows with the input is the main process's small "
-                f"record per sample (name, ids, frames, spool offset).",
+                f"never stay in memory: each worker appends its samples to a spool file of "
+                f"its own, and the main process writes them from there into their rows of "
+                f"each output. What grows with the input is the main process's small "
+                f"record per sample (name, ids, spool file, offset, frames).",
                 "", "```",
                 f"python -m benchmarks.ntu_prep --skip-reference --num-files {args.num_files} "
                 f"--num-workers {args.num_workers} --work-dir {args.work_dir} --write-results",

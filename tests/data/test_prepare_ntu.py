@@ -264,6 +264,7 @@ def test_script_runs_from_the_repo_root_with_workers_and_without_paddle(syntheti
     result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True,
                             text=True, env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=120)
     assert "exit 0 paddle imported: False" in result.stdout, result.stdout + result.stderr
+    assert sorted(os.listdir(tmp_path / "two")) == ["prepare_ntu.log", "xsub", "xview"]  # the workers' spools gone
     for bench in ("xsub", "xview"):
         for split in ("train", "val"):
             one, two = load_split(tmp_path / "one", bench, split), load_split(tmp_path / "two", bench, split)
