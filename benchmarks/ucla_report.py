@@ -418,8 +418,8 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
             text = f"- `full`: {RECIPES['full']} (published CTR-GCN joint: about 94.5%)."
             if missing_full:
                 text += (f" Not finished here for {', '.join(missing_full)}: "
-                         "`bash benchmarks/ucla_train.sh MODEL full` runs it resumably across sittings (the "
-                         "epoch times in \"## CPU speed\" put it at about a day of this machine for CTRGCN). "
+                         "`bash benchmarks/ucla_train.sh MODEL full` runs it resumably across sittings (it "
+                         "trains on 331,500 samples; \"## Training speed\" gives each model's samples/s). "
                          "Shortened recipes see a fraction of its samples, so their rows are not comparable "
                          "with the published figure.")
             lines.append(text)
