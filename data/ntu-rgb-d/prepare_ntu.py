@@ -133,8 +133,8 @@ def _read_names_file(path: str) -> set[str]:
 
 def _prepare_file(job: tuple[str, str, str]):
     """Worker: (path, single-actor fill, spool folder) -> ((spool file, offset, frames), report)
-    or (None, error). The sample (3, F, 25, 2) goes to this process' spool file, not through the
-    pool's pipe (receiving 4000 took the main process 0.9 of 6 CPU s). A bug skips a file as "internal error"."""
+    or (None, error). The sample (3, F, 25, 2) goes to this process' spool file; only its place goes
+    through the pool's pipe. A bug (not bad data) skips the file as an "internal error"."""
     path, single_actor, spool_dir = job
     try:
         sample, report = ntu_raw.prepare_sequence(ntu_raw.read_skeleton_file(path), single_actor)
