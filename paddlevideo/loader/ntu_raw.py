@@ -203,7 +203,7 @@ class _Text:
         ends with a digit, holds at most one dot (without digits, two dots of a field touch)
         and a sign only first (signs are counted) is one; the others are matched one by one."""
         buf, starts = self.buf, self.starts
-        marks = np.frombuffer(self.marks, dtype=np.uint8)  # numpy: 10x faster than bytes.count and `in` here
+        marks = np.frombuffer(self.marks, dtype=np.uint8)  # (numpy counts faster than bytes.count and `in`)
         suspects = set(self.exponents.tolist()) | set(np.flatnonzero((buf[self.ends - 1] - np.uint8(48)) > 9).tolist())
         heads = buf[starts]
         inner_signs = np.count_nonzero((marks == 43) | (marks == 45)) - np.count_nonzero((heads == 43) | (heads == 45))
