@@ -251,15 +251,15 @@ def prepare_ntu(skeletons_dir: str, out_dir: str, dataset: str = "ntu60", num_wo
         skeletons_dir, dataset, names_file, limit)
     os.makedirs(out_dir, exist_ok=True)
     keep_freed_memory()
-    spool_dir, spools = tempfile.mkdtemp(dir=out_dir, prefix=".prepare_ntu.spool."), {}
-    results, echo = _results([(path, single_actor, spool_dir) for _, path, _ in selected], num_workers), print
     if progress:
         from tqdm import tqdm
-        results = tqdm(results, total=len(selected), desc="reading .skeleton", unit="file", file=sys.stderr)
-        echo = tqdm.write
-    log = _Log(os.path.join(out_dir, LOG_NAME), echo)
+    log = _Log(os.path.join(out_dir, LOG_NAME), tqdm.write if progress else print)
     log.write(f"preparing {dataset} from {os.path.abspath(skeletons_dir)}: {len(selected)} files selected, "
               f"{num_workers} worker(s), one-actor second slot: {single_actor}")
+    spool_dir, spools = tempfile.mkdtemp(dir=out_dir, prefix=".prepare_ntu.spool."), {}  # removed in `finally`
+    results = _results([(path, single_actor, spool_dir) for _, path, _ in selected], num_workers)
+    if progress:
+        results = tqdm(results, total=len(selected), desc="reading .skeleton", unit="file", file=sys.stderr)
     entries = []  # (name, ids, (spool file, offset, frames)) of each sample, by name
     try:
         for err in bad_names:

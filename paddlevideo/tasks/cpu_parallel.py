@@ -80,7 +80,7 @@ class SharedSum:
     elsewhere main.py uses gloo.
     """
 
-    SLOT = 1 << 15  # values per process and call (batch norm sends 2 per channel)
+    SLOT = 1 << 15  # values per process and call (batch norm sends 2 per channel, + 1)
     STRIDE = 8  # int64s between two processes' call numbers: one cache line each
 
     def __init__(self, name: str, rank: int, procs: int):
