@@ -1,9 +1,10 @@
 """Measure the committed NW-UCLA models and write the "NW-UCLA accuracy" section of RESULTS.md.
 
-One row per committed weights file (model: ctrgcn, ctrgcn_light, ctrgcn_tiny; recipe: one of
-benchmarks/ucla_train.sh): ``benchmarks/weights/<model>_ucla_joint.pdparams`` holds the full
-recipe's weights, ``<model>_ucla_joint_<recipe>.pdparams`` another recipe's (short, medium). In
-one run:
+One row per committed weights file (model: ctrgcn, ctrgcn_light, ctrgcn_tiny, and
+ctrgcn_light_bone, CTRGCN_light's bone stream; recipe: one of benchmarks/ucla_train.sh):
+``benchmarks/weights/<arch>_ucla_<stream>.pdparams`` holds the full recipe's weights (stream: joint,
+or bone for a ``_bone`` model), ``<arch>_ucla_<stream>_<recipe>.pdparams`` another recipe's (short,
+medium). In one run:
 
 - Top-1 / Top-5 / per-class accuracy on the view-3 validation split, through the same test
   task as ``main.py --test`` (its confusion matrix PNG is copied to
@@ -22,8 +23,10 @@ one run:
 - a Pareto table (size and speed relative to CTRGCN beside Top-1) and its plot,
   ``benchmarks/figures/ucla_pareto.png`` (Top-1 against exported bytes and batch-1 latency);
 - the predictions for the first validation samples, written beside the weights
-  (``<model>_ucla_joint[_<recipe>].expected.json``; tests/benchmarks/test_ucla_weights.py checks
-  that the committed weights still classify them so).
+  (``<arch>_ucla_<stream>[_<recipe>].expected.json``; tests/benchmarks/test_ucla_weights.py checks
+  that the committed weights still classify them so);
+- per model and recipe with both streams: the joint + bone ensemble of their test scores
+  (tools/ensemble.py, equal weights, as CTR-GCN's ensemble weighs joint and bone alike).
 
     python -m benchmarks.ucla_report --data ../shared/data/NW-UCLA/all_sqe [--load-log FILE]
 
@@ -50,7 +53,7 @@ from paddlevideo.utils.train_log import RunHistory, read_train_log
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny")
+MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny", "ctrgcn_light_bone")  # X_bone: X's bone stream
 NUM_EXPECTED = 8
 HEADING = "## NW-UCLA accuracy"
 RECIPES = {  # in table order
@@ -64,8 +67,13 @@ RECIPES = {  # in table order
 LoadSample = Tuple[datetime, float]  # (time, 1-minute load average)
 
 
+def split_stream(model: str) -> Tuple[str, str]:
+    """(architecture, stream) of a model name of ``MODELS``: ``X_bone`` is X's bone stream, X its joint one."""
+    return (model[:-len("_bone")], "bone") if model.endswith("_bone") else (model, "joint")
+
+
 def config_path(model: str) -> str:
-    return os.path.join(ROOT, "configs", "recognition", "ctrgcn", f"{model}_ucla_joint.yaml")
+    return os.path.join(ROOT, "configs", "recognition", "ctrgcn", "{}_ucla_{}.yaml".format(*split_stream(model)))
 
 
 def export_with_the_tool(model: str, weights: str, out_dir: str, name: str) -> Tuple[str, str]:
@@ -137,7 +145,8 @@ def verified_predictors(model_file: str, params_file: str, shape: Sequence[int],
 def weights_path(model: str, recipe: str, root: str = ROOT) -> str:
     """The committed weights of ``model`` trained with ``recipe`` (the full recipe's have no suffix)."""
     suffix = "" if recipe == "full" else f"_{recipe}"
-    return os.path.join(root, "benchmarks", "weights", f"{model}_ucla_joint{suffix}.pdparams")
+    arch, stream = split_stream(model)
+    return os.path.join(root, "benchmarks", "weights", f"{arch}_ucla_{stream}{suffix}.pdparams")
 
 
 def committed_weights(root: str = ROOT) -> List[Tuple[str, str]]:
@@ -150,8 +159,9 @@ def training_logs(root: str = ROOT) -> Dict[Tuple[str, str], str]:
     a run finishes, else the log of the run in benchmarks/runs/ (in progress)."""
     logs = {}
     for m in MODELS:
+        arch, stream = split_stream(m)
         for r in RECIPES:
-            for path in (os.path.join(root, "benchmarks", "logs", f"{m}_ucla_joint_{r}.log"),
+            for path in (os.path.join(root, "benchmarks", "logs", f"{arch}_ucla_{stream}_{r}.log"),
                          os.path.join(root, "benchmarks", "runs", f"{m}_ucla_{r}", "train.log")):
                 if os.path.isfile(path):
                     logs[(m, r)] = path
@@ -267,23 +277,25 @@ def main() -> None:
     plot_top1_per_epoch(histories, os.path.join(figures, "ucla_top1_per_epoch.png"))
     progress = [progress_line(m, r, h) for (m, r), h in histories.items() if not h.finished]
     names = class_names("nw_ucla")
-    rows, costs, predictors, tmp = {}, {}, {}, tempfile.mkdtemp(prefix="ucla_report_")
+    rows, costs, predictors, scores, tmp = {}, {}, {}, {}, tempfile.mkdtemp(prefix="ucla_report_")
     for m, recipe in present:
+        arch = split_stream(m)[0]
         weights = weights_path(m, recipe)
         cfg = load_cfg(m, args.data)
         out = os.path.join(tmp, f"{m}_{recipe}", "test")
         res = test_model(cfg, weights, output=out)
+        scores[(m, recipe)] = os.path.join(out, "scores.npz")
         shutil.copy(os.path.join(out, "confusion_matrix.png"),
                     os.path.join(figures, f"{m}_ucla_{recipe}_confusion.png"))
         model = load_eval_model(cfg, weights)
         shape = input_shape(cfg)
-        if m not in costs:  # the architecture's costs, on the model's first weights file
+        if arch not in costs:  # the architecture's costs (a stream's too), on its first weights file
             model_file, params_file = export_with_the_tool(m, weights, os.path.join(tmp, m, "inference"),
                                                            cfg["model_name"])
-            costs[m] = {"params": trainable_params(model), "gflops": gflops(model, shape),
+            costs[arch] = {"params": trainable_params(model), "gflops": gflops(model, shape),
                         "bytes": os.path.getsize(model_file) + os.path.getsize(params_file)}
             for batch, timed in verified_predictors(model_file, params_file, shape, args.threads).items():
-                predictors[(m, batch)] = timed
+                predictors[(arch, batch)] = timed
         # predictions on the first validation samples, for the committed-weights test
         dataset = build_dataset(cfg["DATASET"]["test"], cfg["PIPELINE"]["test"])
         import paddle
@@ -296,9 +308,10 @@ def main() -> None:
         with open(weights.replace(".pdparams", ".expected.json"), "w") as f:
             json.dump(expected, f, indent=1)
         rows[(m, recipe)] = {"top1": res["top1"], "top5": res.get("top5"), "per_class": res["per_class_accuracy"],
-                             **costs[m], "train": train.get((m, recipe), {}), "expected": expected["samples"]}
+                             **costs[arch], "train": train.get((m, recipe), {}), "expected": expected["samples"]}
     # interleaved: every model and batch once per round, each timed run right after an untimed one
     latency = run_rounds({k: partial(pred.run, x) for k, (pred, x, _) in predictors.items()}, args.repeats, settle=1)
+    ensembles = joint_bone_ensembles(scores)
     shutil.rmtree(tmp, ignore_errors=True)
     args.load_start, args.load_end = load.start_value, load.end().end_value
     medians = {k: 1e3 * latency.median(k) for k in predictors}
@@ -307,7 +320,23 @@ def main() -> None:
     plot_pareto(pareto, os.path.join(figures, "ucla_pareto.png"),
                 f"NW-UCLA, {recipes} recipes, {args.threads} CPU threads")
     replace_section(RESULTS, HEADING, format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto,
-                                                     progress, names, args))
+                                                     progress, names, args, ensembles))
+
+
+def joint_bone_ensembles(score_files: Dict[Tuple[str, str], str]) -> List[Dict[str, object]]:
+    """Per (model, recipe) whose joint and bone streams were both tested (``score_files``: (model,
+    recipe) -> scores.npz): each stream's Top-1 and the Top-1 / Top-5 of tools/ensemble.py's
+    equal-weight fusion."""
+    from tools.ensemble import run as fuse_scores
+    out = []
+    for (m, recipe), joint in score_files.items():
+        bone = score_files.get((f"{m}_bone", recipe))
+        if bone is None:
+            continue
+        result = fuse_scores([joint, bone])
+        out.append({"model": m, "recipe": recipe, "joint": result["streams"][0]["top1"],
+                    "bone": result["streams"][1]["top1"], **result["fused"]})
+    return out
 
 
 def pareto_rows(rows, latency, reference: str = "ctrgcn") -> List[Dict[str, object]]:
@@ -315,13 +344,14 @@ def pareto_rows(rows, latency, reference: str = "ctrgcn") -> List[Dict[str, obje
     (ratios as size share and speed-up; ``latency`` is keyed by (model, batch))."""
     out = []
     for (m, recipe), r in rows.items():
+        arch = split_stream(m)[0]
         row = {"model": m, "recipe": recipe, "params": r["params"], "gflops": r["gflops"], "bytes": r["bytes"],
-               "b1": latency[(m, 1)], "b16": latency[(m, 16)], "top1": r["top1"]}
+               "b1": latency[(arch, 1)], "b16": latency[(arch, 16)], "top1": r["top1"]}
         ref = rows.get((reference, recipe))
         if ref is not None:
             row["size_share"] = r["bytes"] / ref["bytes"]
-            row["speedup_b1"] = latency[(reference, 1)] / latency[(m, 1)]
-            row["speedup_b16"] = latency[(reference, 16)] / latency[(m, 16)]
+            row["speedup_b1"] = latency[(reference, 1)] / row["b1"]
+            row["speedup_b16"] = latency[(reference, 16)] / row["b16"]
             row["top1_delta"] = r["top1"] - ref["top1"]
         out.append(row)
     return out
@@ -375,15 +405,19 @@ def training_cells(recipe: str, train: Dict[str, object]) -> List[str]:
             "-" if load is None else f"{load[0]:.1f} / {load[1]:.1f}"]
 
 
-def format_section(rows, latency, onednn, pareto, progress: List[str], names, args) -> str:
+def format_section(rows, latency, onednn, pareto, progress: List[str], names, args,
+                   ensembles: Sequence[Dict[str, object]] = ()) -> str:
     """The "## NW-UCLA accuracy" section: ``rows`` keyed by (model, recipe), ``latency`` and
-    ``onednn`` by (model, batch), ``progress`` lines of the runs not finished."""
+    ``onednn`` by (architecture, batch), ``progress`` lines of the runs not finished, ``ensembles``
+    from ``joint_bone_ensembles``."""
     lines = [HEADING, "",
              "NW-UCLA, views 1-2 train, view 3 validates (464 samples), joint input "
-             "(CTRGCN_tiny: joints fused early into joint + bone + motion channels). One row per committed "
-             "weights file: `benchmarks/weights/MODEL_ucla_joint.pdparams` (full recipe) or "
-             "`MODEL_ucla_joint_RECIPE.pdparams` (other recipes). Top-1 and Top-5 evaluated with "
-             "`main.py --test`. Params, GFLOPs, exported bytes and latency depend on the architecture only, "
+             "(CTRGCN_tiny: joints fused early into joint + bone + motion channels; ctrgcn_light_bone: "
+             "CTRGCN_light on the bone input, each joint minus its parent). One row per committed "
+             "weights file: `benchmarks/weights/MODEL_ucla_joint.pdparams` (full recipe; a bone stream's: "
+             "`..._ucla_bone.pdparams`) or `MODEL_ucla_joint_RECIPE.pdparams` (other recipes). Top-1 and "
+             "Top-5 evaluated with `main.py --test`. Params, GFLOPs, exported bytes and latency depend on the "
+             "architecture only, "
              "so they are measured once per model; latency: Paddle Inference, "
              f"{args.threads} threads, NW-UCLA input shape, median of {args.repeats} interleaved runs, oneDNN where it "
              f"matches the dynamic graph. Machine: 2 CPU cores shared with other jobs (1-minute load average "
@@ -402,15 +436,33 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (m, recipe), r in rows.items():
         recipe_cell, best, last, hours, rate, load = training_cells(recipe, r["train"])
+        arch = split_stream(m)[0]
         lines.append(
             f"| {m} | {recipe_cell} | {percent(r['top1'])} | {percent(r['top5'])} | {best} | {last} | "
             f"{r['params']:,} | {r['gflops']:.3f} | {r['bytes']:,} | "
-            f"{latency[(m, 1)]:.1f}{'' if onednn[(m, 1)] else ' (no oneDNN)'} | "
-            f"{latency[(m, 16)]:.1f}{'' if onednn[(m, 16)] else ' (no oneDNN)'} | {hours} | {rate} | {load} |")
+            f"{latency[(arch, 1)]:.1f}{'' if onednn[(arch, 1)] else ' (no oneDNN)'} | "
+            f"{latency[(arch, 16)]:.1f}{'' if onednn[(arch, 16)] else ' (no oneDNN)'} | {hours} | {rate} | {load} |")
     lines += ["", "Validation Top-1 per epoch of every training log: `benchmarks/figures/ucla_top1_per_epoch.png` "
               "(an epoch of the full recipe is 5 passes over the training set, of the others 1)."]
     if progress:
         lines += ["", "Runs not finished:", ""] + [f"- {p}" for p in progress]
+    if ensembles:
+        lines += ["", "### Joint + bone ensemble", "",
+                  "The joint and bone rows' test scores (raw logits) summed with equal weights, "
+                  "`tools/ensemble.py` (CTR-GCN's ensemble weighs joint and bone alike).", "",
+                  "| model | recipe | joint Top-1 | bone Top-1 | ensemble Top-1 | ensemble Top-5 |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for e in ensembles:
+            lines.append(f"| {e['model']} | {e['recipe']} | {percent(e['joint'])} | {percent(e['bone'])} | "
+                         f"{percent(e['top1'])} | {percent(e['top5'])} |")
+        lines += ["", "```"]
+        for e in ensembles:
+            for stream, model in (("joint", e["model"]), ("bone", f"{e['model']}_bone")):
+                lines.append(f"python main.py --test -c {os.path.relpath(config_path(model), ROOT)} "
+                             f"-w {os.path.relpath(weights_path(model, e['recipe']), ROOT)} --output out/{stream} "
+                             "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe")
+            lines.append("python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz")
+        lines.append("```")
     missing_full = [m for m in MODELS if (m, "full") not in rows]
     lines += ["", "Recipes (batch 16, Nesterov momentum 0.9, L2 1e-4, base lr 0.1, seed 1):"]
     for name in RECIPES:
@@ -455,7 +507,9 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
         f" --load-log {os.path.relpath(path, ROOT)}" for path in args.load_log)
     if data.startswith(os.path.join(os.pardir, "shared")):
         report += "  # reads ../shared"
-    lines += ["", "Commands (MODEL: ctrgcn, ctrgcn_light or ctrgcn_tiny; RECIPE: short, medium or full):", "", "```",
+    lines += ["", "Commands (MODEL: ctrgcn, ctrgcn_light or ctrgcn_tiny; ctrgcn_light_bone trains the bone "
+              "stream, configs/recognition/ctrgcn/ctrgcn_light_ucla_bone.yaml; RECIPE: short, medium or full):",
+              "", "```",
               "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared", report,
               "python main.py --test -c configs/recognition/ctrgcn/MODEL_ucla_joint.yaml "
               "-w benchmarks/weights/MODEL_ucla_joint.pdparams "

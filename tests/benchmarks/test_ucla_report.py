@@ -4,6 +4,7 @@ import argparse
 import os
 from datetime import datetime
 
+import numpy as np
 import pytest
 
 from benchmarks import ucla_report as ur
@@ -73,6 +74,49 @@ def test_weights_names_full_recipe_unsuffixed_others_suffixed(tmp_path):
         write(ur.weights_path(model, recipe, str(tmp_path)), "")
     assert ur.committed_weights(str(tmp_path)) == [("ctrgcn", "short"), ("ctrgcn_tiny", "short"),
                                                    ("ctrgcn_tiny", "full")]
+
+
+def test_a_bone_stream_has_its_own_config_weights_and_logs(tmp_path):
+    root = str(tmp_path)
+    assert ur.split_stream("ctrgcn_light_bone") == ("ctrgcn_light", "bone")
+    assert ur.split_stream("ctrgcn_light") == ("ctrgcn_light", "joint")
+    assert os.path.isfile(ur.config_path("ctrgcn_light_bone"))
+    assert ur.config_path("ctrgcn_light_bone").endswith("configs/recognition/ctrgcn/ctrgcn_light_ucla_bone.yaml")
+    assert ur.weights_path("ctrgcn_light_bone", "full", root).endswith("weights/ctrgcn_light_ucla_bone.pdparams")
+    assert ur.weights_path("ctrgcn_light_bone", "short", root).endswith("weights/ctrgcn_light_ucla_bone_short.pdparams")
+    # the names benchmarks/ucla_train.sh gives a bone run's folder and its finished log
+    running = write(os.path.join(root, "benchmarks/runs/ctrgcn_light_bone_ucla_full/train.log"),
+                    fake_log(65, [0.4], finished=False))
+    copied = write(os.path.join(root, "benchmarks/logs/ctrgcn_light_ucla_bone_short.log"), fake_log(2, [0.5, 0.6]))
+    write(os.path.join(root, "benchmarks/logs/ctrgcn_light_ucla_joint_short.log"), fake_log(2, [0.5, 0.7]))
+    logs = ur.training_logs(root)
+    assert logs[("ctrgcn_light_bone", "full")] == running and logs[("ctrgcn_light_bone", "short")] == copied
+    assert logs[("ctrgcn_light", "short")] != copied
+    write(ur.weights_path("ctrgcn_light_bone", "full", root), "")
+    assert ur.committed_weights(root) == [("ctrgcn_light_bone", "full")]
+
+
+def _scores(path, logits, labels):
+    np.savez(path, names=np.array([f"s{i}" for i in range(len(labels))]), scores=np.array(logits, "float32"),
+             labels=np.array(labels))
+    return str(path)
+
+
+def test_joint_bone_ensemble_sums_the_two_streams_logits(tmp_path):
+    # 3 samples, 6 classes; joint right on 0 and 1, bone right on 2; summed: right on 0 and 2
+    joint = [[2, 1, 0, 0, 0, 0], [0, 3, 0, 0, 0, 0], [0, 3, 1, 0, 0, 0]]
+    bone = [[1, 2, 0, 0, 0, 0], [0, 0, 4, 0, 0, 0], [0, 0, 5, 0, 0, 0]]
+    labels = [0, 1, 2]
+    files = {("ctrgcn_light", "full"): _scores(tmp_path / "j.npz", joint, labels),
+             ("ctrgcn_light_bone", "full"): _scores(tmp_path / "b.npz", bone, labels),
+             ("ctrgcn_tiny", "full"): _scores(tmp_path / "t.npz", joint, labels)}  # no bone stream: no row
+    (e,) = ur.joint_bone_ensembles(files)
+    assert (e["model"], e["recipe"]) == ("ctrgcn_light", "full")
+    assert e["joint"] == pytest.approx(2 / 3) and e["bone"] == pytest.approx(1 / 3)
+    assert e["top1"] == pytest.approx(2 / 3) and e["top5"] == 1.0
+    _scores(tmp_path / "b.npz", bone, [0, 1, 3])
+    with pytest.raises(ValueError, match="labels differ at index 2"):
+        ur.joint_bone_ensembles(files)
 
 
 def test_a_finished_runs_copied_log_wins_over_its_run_folder(tmp_path):
@@ -150,11 +194,34 @@ def test_section_has_a_row_per_weights_file_and_says_not_finished_only_for_model
     assert "| ctrgcn_tiny | full | 90.00% | 99.00% | - | - | 200 | 0.250 | 1,500,000 | 15.0 | 100.0 | - | - | - |" \
         in lines
     assert "- ctrgcn full (epoch 3/65): ..." in lines
-    assert "Not finished here for ctrgcn, ctrgcn_light:" in text and "ctrgcn_tiny:" not in text
+    assert "Not finished here for ctrgcn, ctrgcn_light, ctrgcn_light_bone:" in text and "ctrgcn_tiny:" not in text
+    assert "### Joint + bone ensemble" not in text  # no model has both streams
     assert "python -m benchmarks.ucla_report --data ../shared/data/NW-UCLA/all_sqe --load-log " \
            f"{os.path.relpath('/x/load.log', ur.ROOT)}  # reads ../shared" in lines
     assert "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared" in lines
     assert "| class | ctrgcn short | ctrgcn_tiny short | ctrgcn_tiny full |" in lines
+
+
+def test_section_shows_a_bone_row_and_the_joint_bone_ensemble_with_its_commands():
+    rows = {key: dict(r, top5=0.99, per_class=[r["top1"]] * 10, train={}, expected=[])
+            for key, r in _rows().items()}
+    rows[("ctrgcn_tiny_bone", "full")] = dict(rows[("ctrgcn_tiny", "full")], top1=0.85)
+    latency = dict(LATENCY)  # a stream is timed as its architecture: no ("ctrgcn_tiny_bone", b) key
+    args = argparse.Namespace(threads=2, repeats=5, load_start=1.0, load_end=2.0, load_log=[],
+                              data=os.path.join(ur.ROOT, "..", "shared", "data", "NW-UCLA", "all_sqe"))
+    ensembles = [{"model": "ctrgcn_tiny", "recipe": "full", "joint": 0.90, "bone": 0.85, "top1": 0.95, "top5": 1.0}]
+    pareto = pareto_rows(rows, latency)
+    assert [p["b1"] for p in pareto if p["model"] == "ctrgcn_tiny_bone"] == [15.0]
+    text = ur.format_section(rows, latency, {k: True for k in latency}, pareto, [], [str(i) for i in range(10)],
+                             args, ensembles)
+    lines = text.splitlines()
+    assert ("| ctrgcn_tiny_bone | full | 85.00% | 99.00% | - | - | 200 | 0.250 | 1,500,000 | 15.0 | 100.0 | "
+            "- | - | - |") in lines
+    assert "| ctrgcn_tiny | full | 90.00% | 85.00% | 95.00% | 100.00% |" in lines
+    assert ("python main.py --test -c configs/recognition/ctrgcn/ctrgcn_tiny_ucla_bone.yaml -w "
+            "benchmarks/weights/ctrgcn_tiny_ucla_bone.pdparams --output out/bone "
+            "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe") in lines
+    assert "python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz" in lines
 
 
 def test_hours_minutes():
