@@ -1,15 +1,15 @@
 """Measure the committed NW-UCLA models and write the "NW-UCLA accuracy" section of RESULTS.md.
 
-One row per committed weights file (model: ctrgcn, ctrgcn_light, ctrgcn_tiny, and
-ctrgcn_light_bone, CTRGCN_light's bone stream; recipe: one of benchmarks/ucla_train.sh):
-``benchmarks/weights/<arch>_ucla_<stream>.pdparams`` holds the full recipe's weights (stream: joint,
-or bone for a ``_bone`` model), ``<arch>_ucla_<stream>_<recipe>.pdparams`` another recipe's (short,
-medium). In one run:
+One row per committed weights file (model: ctrgcn, ctrgcn_light, ctrgcn_tiny; ctrgcn_light_bone,
+CTRGCN_light's bone stream; ctrgcn_light_jbm, CTRGCN_light on joint + bone + motion channels;
+recipe: one of benchmarks/ucla_train.sh): ``benchmarks/weights/<arch>_ucla_<stream>.pdparams`` holds
+the full recipe's weights (stream: joint, or the model's suffix, bone or jbm),
+``<arch>_ucla_<stream>_<recipe>.pdparams`` another recipe's (short, medium). In one run:
 
 - Top-1 / Top-5 / per-class accuracy on the view-3 validation split, through the same test
   task as ``main.py --test`` (its confusion matrix PNG is copied to
   ``benchmarks/figures/<model>_ucla_<recipe>_confusion.png``);
-- per model, as they depend on the architecture and not on the weight values: trainable
+- per architecture and input shape (``cost_key``), as they do not depend on the weight values: trainable
   parameters, GFLOPs of one sample (convolutions and the classifier, 2 x MACs), exported
   inference model bytes (json + pdiparams), and Paddle Inference latency, 2 threads, batch 1
   and 16, through the verified predictor that predict.py uses (oneDNN when it agrees with the
@@ -53,7 +53,8 @@ from paddlevideo.utils.train_log import RunHistory, read_train_log
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny", "ctrgcn_light_bone")  # X_bone: X's bone stream
+MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny", "ctrgcn_light_bone", "ctrgcn_light_jbm")
+STREAMS = ("bone", "jbm")  # model suffixes: X_bone is X on the bone input, X_jbm on joint + bone + motion channels
 NUM_EXPECTED = 8
 HEADING = "## NW-UCLA accuracy"
 RECIPES = {  # in table order
@@ -68,8 +69,19 @@ LoadSample = Tuple[datetime, float]  # (time, 1-minute load average)
 
 
 def split_stream(model: str) -> Tuple[str, str]:
-    """(architecture, stream) of a model name of ``MODELS``: ``X_bone`` is X's bone stream, X its joint one."""
-    return (model[:-len("_bone")], "bone") if model.endswith("_bone") else (model, "joint")
+    """(architecture, stream) of a model name of ``MODELS``: ``X_bone`` is X's bone stream, ``X_jbm``
+    X on joint + bone + motion channels, X its joint one."""
+    for stream in STREAMS:
+        if model.endswith("_" + stream):
+            return model[:-len(stream) - 1], stream
+    return model, "joint"
+
+
+def cost_key(model: str) -> str:
+    """What a model's params, GFLOPs, bytes and latency are measured once for: its architecture when
+    its input has the joint stream's 3 channels (joint, bone), else the model itself (jbm: 9)."""
+    arch, stream = split_stream(model)
+    return arch if stream in ("joint", "bone") else model
 
 
 def config_path(model: str) -> str:
@@ -279,7 +291,7 @@ def main() -> None:
     names = class_names("nw_ucla")
     rows, costs, predictors, scores, tmp = {}, {}, {}, {}, tempfile.mkdtemp(prefix="ucla_report_")
     for m, recipe in present:
-        arch = split_stream(m)[0]
+        key = cost_key(m)
         weights = weights_path(m, recipe)
         cfg = load_cfg(m, args.data)
         out = os.path.join(tmp, f"{m}_{recipe}", "test")
@@ -289,13 +301,13 @@ def main() -> None:
                     os.path.join(figures, f"{m}_ucla_{recipe}_confusion.png"))
         model = load_eval_model(cfg, weights)
         shape = input_shape(cfg)
-        if arch not in costs:  # the architecture's costs (a stream's too), on its first weights file
+        if key not in costs:  # the architecture's costs (a 3-channel stream's too), on its first weights file
             model_file, params_file = export_with_the_tool(m, weights, os.path.join(tmp, m, "inference"),
                                                            cfg["model_name"])
-            costs[arch] = {"params": trainable_params(model), "gflops": gflops(model, shape),
+            costs[key] = {"params": trainable_params(model), "gflops": gflops(model, shape),
                         "bytes": os.path.getsize(model_file) + os.path.getsize(params_file)}
             for batch, timed in verified_predictors(model_file, params_file, shape, args.threads).items():
-                predictors[(arch, batch)] = timed
+                predictors[(key, batch)] = timed
         # predictions on the first validation samples, for the committed-weights test
         dataset = build_dataset(cfg["DATASET"]["test"], cfg["PIPELINE"]["test"])
         import paddle
@@ -308,7 +320,7 @@ def main() -> None:
         with open(weights.replace(".pdparams", ".expected.json"), "w") as f:
             json.dump(expected, f, indent=1)
         rows[(m, recipe)] = {"top1": res["top1"], "top5": res.get("top5"), "per_class": res["per_class_accuracy"],
-                             **costs[arch], "train": train.get((m, recipe), {}), "expected": expected["samples"]}
+                             **costs[key], "train": train.get((m, recipe), {}), "expected": expected["samples"]}
     # interleaved: every model and batch once per round, each timed run right after an untimed one
     latency = run_rounds({k: partial(pred.run, x) for k, (pred, x, _) in predictors.items()}, args.repeats, settle=1)
     ensembles = joint_bone_ensembles(scores)
@@ -341,12 +353,12 @@ def joint_bone_ensembles(score_files: Dict[Tuple[str, str], str]) -> List[Dict[s
 
 def pareto_rows(rows, latency, reference: str = "ctrgcn") -> List[Dict[str, object]]:
     """Per (model, recipe) row: size, speed and accuracy beside ``reference``'s of the same recipe
-    (ratios as size share and speed-up; ``latency`` is keyed by (model, batch))."""
+    (ratios as size share and speed-up; ``latency`` is keyed by (``cost_key``, batch))."""
     out = []
     for (m, recipe), r in rows.items():
-        arch = split_stream(m)[0]
+        key = cost_key(m)
         row = {"model": m, "recipe": recipe, "params": r["params"], "gflops": r["gflops"], "bytes": r["bytes"],
-               "b1": latency[(arch, 1)], "b16": latency[(arch, 16)], "top1": r["top1"]}
+               "b1": latency[(key, 1)], "b16": latency[(key, 16)], "top1": r["top1"]}
         ref = rows.get((reference, recipe))
         if ref is not None:
             row["size_share"] = r["bytes"] / ref["bytes"]
@@ -408,17 +420,19 @@ def training_cells(recipe: str, train: Dict[str, object]) -> List[str]:
 def format_section(rows, latency, onednn, pareto, progress: List[str], names, args,
                    ensembles: Sequence[Dict[str, object]] = ()) -> str:
     """The "## NW-UCLA accuracy" section: ``rows`` keyed by (model, recipe), ``latency`` and
-    ``onednn`` by (architecture, batch), ``progress`` lines of the runs not finished, ``ensembles``
+    ``onednn`` by (``cost_key``, batch), ``progress`` lines of the runs not finished, ``ensembles``
     from ``joint_bone_ensembles``."""
     lines = [HEADING, "",
              "NW-UCLA, views 1-2 train, view 3 validates (464 samples), joint input "
              "(CTRGCN_tiny: joints fused early into joint + bone + motion channels; ctrgcn_light_bone: "
-             "CTRGCN_light on the bone input, each joint minus its parent). One row per committed "
-             "weights file: `benchmarks/weights/MODEL_ucla_joint.pdparams` (full recipe; a bone stream's: "
-             "`..._ucla_bone.pdparams`) or `MODEL_ucla_joint_RECIPE.pdparams` (other recipes). Top-1 and "
+             "CTRGCN_light on the bone input, each joint minus its parent; ctrgcn_light_jbm: CTRGCN_light "
+             "on CTRGCN_tiny's joint + bone + motion channels, the lever tried for its shortfall). One row "
+             "per committed weights file: `benchmarks/weights/MODEL_ucla_joint.pdparams` (full recipe; a bone "
+             "stream's: `..._ucla_bone.pdparams`, a jbm model's `..._ucla_jbm.pdparams`) or "
+             "`MODEL_ucla_joint_RECIPE.pdparams` (other recipes). Top-1 and "
              "Top-5 evaluated with `main.py --test`. Params, GFLOPs, exported bytes and latency depend on the "
-             "architecture only, "
-             "so they are measured once per model; latency: Paddle Inference, "
+             "architecture and input channels only, "
+             "so they are measured once per model and input; latency: Paddle Inference, "
              f"{args.threads} threads, NW-UCLA input shape, median of {args.repeats} interleaved runs, oneDNN where it "
              f"matches the dynamic graph. Machine: 2 CPU cores shared with other jobs (1-minute load average "
              f"{args.load_start:.1f} when this report started, {args.load_end:.1f} at the end), so absolute "
@@ -436,12 +450,12 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (m, recipe), r in rows.items():
         recipe_cell, best, last, hours, rate, load = training_cells(recipe, r["train"])
-        arch = split_stream(m)[0]
+        key = cost_key(m)
         lines.append(
             f"| {m} | {recipe_cell} | {percent(r['top1'])} | {percent(r['top5'])} | {best} | {last} | "
             f"{r['params']:,} | {r['gflops']:.3f} | {r['bytes']:,} | "
-            f"{latency[(arch, 1)]:.1f}{'' if onednn[(arch, 1)] else ' (no oneDNN)'} | "
-            f"{latency[(arch, 16)]:.1f}{'' if onednn[(arch, 16)] else ' (no oneDNN)'} | {hours} | {rate} | {load} |")
+            f"{latency[(key, 1)]:.1f}{'' if onednn[(key, 1)] else ' (no oneDNN)'} | "
+            f"{latency[(key, 16)]:.1f}{'' if onednn[(key, 16)] else ' (no oneDNN)'} | {hours} | {rate} | {load} |")
     lines += ["", "Validation Top-1 per epoch of every training log: `benchmarks/figures/ucla_top1_per_epoch.png` "
               "(an epoch of the full recipe is 5 passes over the training set, of the others 1)."]
     if progress:
@@ -508,7 +522,8 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
     if data.startswith(os.path.join(os.pardir, "shared")):
         report += "  # reads ../shared"
     lines += ["", "Commands (MODEL: ctrgcn, ctrgcn_light or ctrgcn_tiny; ctrgcn_light_bone trains the bone "
-              "stream, configs/recognition/ctrgcn/ctrgcn_light_ucla_bone.yaml; RECIPE: short, medium or full):",
+              "stream, configs/recognition/ctrgcn/ctrgcn_light_ucla_bone.yaml, ctrgcn_light_jbm CTRGCN_light on "
+              "joint + bone + motion channels, ctrgcn_light_ucla_jbm.yaml; RECIPE: short, medium or full):",
               "", "```",
               "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared", report,
               "python main.py --test -c configs/recognition/ctrgcn/MODEL_ucla_joint.yaml "

@@ -96,6 +96,28 @@ def test_a_bone_stream_has_its_own_config_weights_and_logs(tmp_path):
     assert ur.committed_weights(root) == [("ctrgcn_light_bone", "full")]
 
 
+def test_a_jbm_model_has_its_own_config_weights_logs_and_costs(tmp_path):
+    """ctrgcn_light_jbm: CTRGCN_light on 9 input channels; its params, bytes and latency are its own."""
+    root = str(tmp_path)
+    assert ur.split_stream("ctrgcn_light_jbm") == ("ctrgcn_light", "jbm")
+    assert ur.cost_key("ctrgcn_light_jbm") == "ctrgcn_light_jbm"
+    assert ur.cost_key("ctrgcn_light_bone") == ur.cost_key("ctrgcn_light") == "ctrgcn_light"
+    assert ur.config_path("ctrgcn_light_jbm").endswith("configs/recognition/ctrgcn/ctrgcn_light_ucla_jbm.yaml")
+    assert ur.weights_path("ctrgcn_light_jbm", "full", root).endswith("weights/ctrgcn_light_ucla_jbm.pdparams")
+    running = write(os.path.join(root, "benchmarks/runs/ctrgcn_light_jbm_ucla_full/train.log"),
+                    fake_log(65, [0.4], finished=False))
+    assert ur.training_logs(root) == {("ctrgcn_light_jbm", "full"): running}
+    cfg = ur.load_cfg("ctrgcn_light_jbm", root)
+    assert cfg["MODEL"]["backbone"]["name"] == "CTRGCN_light" and cfg["MODEL"]["backbone"]["in_channels"] == 9
+    assert cfg["INFERENCE"]["num_channels"] == 9
+    rows = {("ctrgcn_light", "full"): {"params": 700, "gflops": 0.5, "bytes": 3_000_000, "top1": 0.93},
+            ("ctrgcn_light_jbm", "full"): {"params": 701, "gflops": 0.51, "bytes": 3_000_100, "top1": 0.95}}
+    latency = {("ctrgcn_light", 1): 16.0, ("ctrgcn_light", 16): 80.0,
+               ("ctrgcn_light_jbm", 1): 17.0, ("ctrgcn_light_jbm", 16): 85.0}
+    assert [(p["model"], p["b1"], p["b16"]) for p in pareto_rows(rows, latency)] == [
+        ("ctrgcn_light", 16.0, 80.0), ("ctrgcn_light_jbm", 17.0, 85.0)]
+
+
 def _scores(path, logits, labels):
     np.savez(path, names=np.array([f"s{i}" for i in range(len(labels))]), scores=np.array(logits, "float32"),
              labels=np.array(labels))
@@ -194,7 +216,8 @@ def test_section_has_a_row_per_weights_file_and_says_not_finished_only_for_model
     assert "| ctrgcn_tiny | full | 90.00% | 99.00% | - | - | 200 | 0.250 | 1,500,000 | 15.0 | 100.0 | - | - | - |" \
         in lines
     assert "- ctrgcn full (epoch 3/65): ..." in lines
-    assert "Not finished here for ctrgcn, ctrgcn_light, ctrgcn_light_bone:" in text and "ctrgcn_tiny:" not in text
+    assert "Not finished here for ctrgcn, ctrgcn_light, ctrgcn_light_bone, ctrgcn_light_jbm:" in text
+    assert "ctrgcn_tiny:" not in text
     assert "### Joint + bone ensemble" not in text  # no model has both streams
     assert "python -m benchmarks.ucla_report --data ../shared/data/NW-UCLA/all_sqe --load-log " \
            f"{os.path.relpath('/x/load.log', ur.ROOT)}  # reads ../shared" in lines
