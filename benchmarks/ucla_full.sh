@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Issue 13's plan as one resumable command: the official NW-UCLA recipe for CTRGCN_tiny, then
-# CTRGCN_light, then CTRGCN (joint), then CTRGCN_light's bone stream, one training at a time, each continued from its committed
+# CTRGCN_light, then CTRGCN (joint), then CTRGCN_light's bone stream, then the lever for CTRGCN_light's
+# shortfall (ctrgcn_light_jbm: its joints fused early into joint + bone + motion channels, as
+# CTRGCN_tiny's), one training at a time, each continued from its committed
 # resume state (benchmarks/runs/MODEL_ucla_full/) and skipped once finished; after each model the
 # "## NW-UCLA accuracy" section of RESULTS.md is measured again.
 #
@@ -8,11 +10,14 @@
 #   touch benchmarks/runs/MODEL_ucla_full/STOP                        # end the sitting at an epoch boundary
 #
 # Run it again in the next sitting (same command): it continues where the committed state stops.
+# The body is one brace group, which bash reads whole before running it: editing this file in place
+# while a run goes on (for hours) cannot change what the running script does next.
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for model in ctrgcn_tiny ctrgcn_light ctrgcn ctrgcn_light_bone; do
+for model in ctrgcn_tiny ctrgcn_light ctrgcn ctrgcn_light_bone ctrgcn_light_jbm; do
     weights=benchmarks/weights/${model}_ucla_joint.pdparams
-    [[ $model == *_bone ]] && weights=benchmarks/weights/${model%_bone}_ucla_bone.pdparams
+    case $model in *_bone|*_jbm) weights=benchmarks/weights/${model%_*}_ucla_${model##*_}.pdparams ;; esac
     run=benchmarks/runs/${model}_ucla_full
     if [[ -f $weights && ! -f $run/resume.json && ! -f $run/resume.pdckpt ]]; then
         echo "$model: finished before ($weights)"
@@ -26,3 +31,5 @@ for model in ctrgcn_tiny ctrgcn_light ctrgcn ctrgcn_light_bone; do
     for f in benchmarks/logs/*_ucla_joint_full.load.log; do [[ -f $f ]] && load_logs+=(--load-log "$f"); done
     python -m benchmarks.ucla_report "${load_logs[@]}"
 done
+exit
+}

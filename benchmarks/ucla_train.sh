@@ -3,7 +3,8 @@
 #
 #   bash benchmarks/ucla_train.sh MODEL [RECIPE] [extra main.py args...]
 #     MODEL:  ctrgcn | ctrgcn_light | ctrgcn_tiny   (configs/recognition/ctrgcn/MODEL_ucla_joint.yaml),
-#             or one of them + _bone for the bone stream (ctrgcn_light_bone: ..._ucla_bone.yaml)
+#             or one of them + _bone for the bone stream (ctrgcn_light_bone: ..._ucla_bone.yaml),
+#             or + _jbm for joints fused early into joint + bone + motion channels (..._ucla_jbm.yaml)
 #     RECIPE: full  = the official recipe of the config (65 epochs x 5 repeats, step at 50)
 #             medium = 30 epochs x 1 repeat, warm-up 3, x0.1 after epoch 24, validation every 3 epochs
 #                     (about 9% of the full recipe's samples)
@@ -24,13 +25,16 @@
 # (other recipes) and the log to benchmarks/logs/MODEL_ucla_joint_RECIPE.log. Threads: main.py gives Paddle one math thread
 # per core unless OMP_NUM_THREADS is set. Reads NW-UCLA from ../shared/data/NW-UCLA/all_sqe
 # (or UCLA_DIR).
+# The body is one brace group, which bash reads whole before running it: editing this file in place
+# while a run goes on (for hours) cannot change what the running script does next.
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:?usage: bash benchmarks/ucla_train.sh MODEL [full|medium|short] [main.py args...]}
 recipe=${2:-short}
 shift $(( $# >= 2 ? 2 : 1 ))
 stream=joint base=$model
-if [[ $model == *_bone ]]; then stream=bone base=${model%_bone}; fi
+case $model in *_bone|*_jbm) stream=${model##*_} base=${model%_*} ;; esac
 config=configs/recognition/ctrgcn/${base}_ucla_${stream}.yaml
 data=${UCLA_DIR:-../shared/data/NW-UCLA/all_sqe}
 out=${OUT_ROOT:-benchmarks/runs}/${model}_ucla_${recipe}
@@ -80,3 +84,5 @@ cp "$out/${name}_best.pdparams" "$weights"
 cp "$out/train.log" "benchmarks/logs/${base}_ucla_${stream}_${recipe}.log"
 rm -rf "$out/resume.json" "$out/resume" "$out/resume.pdckpt"  # a finished run's resume state leaves the repo;
 echo "done: $model ($recipe) -> $weights; commit it and the removal of its resume state (git add -A $out)"  # weights, log stay
+exit
+}

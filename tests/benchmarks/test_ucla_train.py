@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 SCRIPT = os.path.join(ROOT, "benchmarks", "ucla_train.sh")
@@ -46,13 +48,15 @@ def test_a_run_with_a_resume_state_is_continued_even_when_weights_exist(tmp_path
         assert r.returncode != 0 and f"no .json files in {data}" in r.stderr, (name, r.stderr[-800:])
 
 
-def test_a_stream_suffix_picks_that_streams_config(tmp_path):
-    """MODEL_bone trains configs/recognition/ctrgcn/MODEL_ucla_bone.yaml (the bone stream)."""
+@pytest.mark.parametrize("stream", ["bone", "jbm"])
+def test_a_stream_suffix_picks_that_streams_config(tmp_path, stream):
+    """MODEL_bone trains configs/recognition/ctrgcn/MODEL_ucla_bone.yaml (the bone stream),
+    MODEL_jbm MODEL_ucla_jbm.yaml (joint + bone + motion channels)."""
     env = dict(os.environ, UCLA_DIR=str(tmp_path), OUT_ROOT=str(tmp_path / "runs"))
-    r = subprocess.run(["bash", SCRIPT, "ctrgcn_none_bone", "short"], env=env, capture_output=True, text=True,
+    r = subprocess.run(["bash", SCRIPT, f"ctrgcn_none_{stream}", "short"], env=env, capture_output=True, text=True,
                        timeout=60)
-    assert r.returncode == 2 and "no config configs/recognition/ctrgcn/ctrgcn_none_ucla_bone.yaml" in r.stderr
-    assert os.path.isfile(os.path.join(ROOT, "configs", "recognition", "ctrgcn", "ctrgcn_light_ucla_bone.yaml"))
+    assert r.returncode == 2 and f"no config configs/recognition/ctrgcn/ctrgcn_none_ucla_{stream}.yaml" in r.stderr
+    assert os.path.isfile(os.path.join(ROOT, "configs", "recognition", "ctrgcn", f"ctrgcn_light_ucla_{stream}.yaml"))
 
 
 def test_a_run_goes_on_in_as_many_cpu_processes_as_it_started_in(tmp_path):
@@ -84,3 +88,79 @@ def test_a_run_goes_on_in_as_many_cpu_processes_as_it_started_in(tmp_path):
         else:
             assert f"--resume -o cpu_processes={expected}" in args
             assert f"continuing the run in {run} from its resume state ({expected} CPU process(es))" in r.stdout
+
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# stands in for python: records its arguments; a training waits for $GO, then leaves what a
+# finished run leaves (best weights, train.log) in the output_dir it was given
+echo "python $*" >> "$CALLS"
+if [[ " $* " == *" --validate "* ]]; then
+    touch "$BLOCKED"
+    while [[ ! -f $GO ]]; do sleep 0.05; done
+    for a in "$@"; do [[ $a == output_dir=* ]] && out=${a#output_dir=}; done
+    mkdir -p "$out" && echo "epoch 2 done" > "$out/train.log" && echo w > "$out/M_best.pdparams"
+fi
+[[ $1 == -c ]] && echo M  # the model_name of the config
+exit 0
+"""
+FAKE_TRAIN = """#!/usr/bin/env bash
+echo "train $*" >> "$CALLS"
+touch "$BLOCKED"
+while [[ ! -f $GO ]]; do sleep 0.05; done
+"""
+
+
+def run_editing_midway(tmp_path, script, args):
+    """Run a copy of ``script`` (in a fake repo whose python and ucla_train.sh record their calls), and
+    while its first long step runs, rewrite the script in place: 300 bytes more at the top and a
+    different last line. Returns (returncode, stdout, stderr, calls)."""
+    import time
+    repo = tmp_path / "repo"
+    (repo / "benchmarks").mkdir(parents=True)
+    (repo / "configs" / "recognition" / "ctrgcn").mkdir(parents=True)
+    (repo / "configs" / "recognition" / "ctrgcn" / "x_ucla_joint.yaml").write_text("model_name: M\n")
+    (repo / "data").mkdir()
+    target = repo / "benchmarks" / os.path.basename(script)
+    target.write_text(open(script).read())
+    if not script.endswith("ucla_train.sh"):
+        (repo / "benchmarks" / "ucla_train.sh").write_text(FAKE_TRAIN)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text(FAKE_PYTHON)
+    (bin_dir / "python").chmod(0o755)
+    signals = {name: str(tmp_path / name) for name in ("CALLS", "BLOCKED", "GO")}
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", UCLA_DIR=str(repo / "data"),
+               OUT_ROOT=str(repo / "runs"), **signals)
+    env.pop("FORCE", None)
+    proc = subprocess.Popen(["bash", str(target), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 30
+    while not os.path.exists(signals["BLOCKED"]) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert os.path.exists(signals["BLOCKED"]), proc.communicate()
+    text = target.read_text().rstrip("\n").splitlines()
+    edited = ["# " + "x" * 297] + text[:-1] + ['echo "the edited script ran"; exit 0'] + text[-1:]
+    with open(target, "w") as f:  # in place, as an editor that keeps the file's inode does
+        f.write("\n".join(edited) + "\n")
+    open(signals["GO"], "w").close()
+    out, err = proc.communicate(timeout=60)
+    calls = open(signals["CALLS"]).read().splitlines()
+    return proc.returncode, out, err, calls
+
+
+def test_editing_ucla_train_sh_during_a_run_does_not_change_the_run(tmp_path):
+    code, out, err, calls = run_editing_midway(tmp_path, SCRIPT, ["x", "short"])
+    assert code == 0, err
+    assert "the edited script ran" not in out
+    assert "done: x (short)" in out
+    assert [c.split()[1] for c in calls] == ["main.py", "-c", "main.py"]  # train, model_name, test
+    assert (tmp_path / "repo" / "benchmarks" / "weights" / "x_ucla_joint_short.pdparams").is_file()
+
+
+def test_editing_ucla_full_sh_during_a_run_does_not_change_the_run(tmp_path):
+    code, out, err, calls = run_editing_midway(tmp_path, os.path.join(ROOT, "benchmarks", "ucla_full.sh"), [])
+    assert code == 0, err
+    assert "the edited script ran" not in out
+    trained = [c.split()[1] for c in calls if c.startswith("train ")]
+    assert trained == ["ctrgcn_tiny", "ctrgcn_light", "ctrgcn", "ctrgcn_light_bone", "ctrgcn_light_jbm"]
+    assert sum(c.startswith("python -m benchmarks.ucla_report") for c in calls) == len(trained)
