@@ -26,7 +26,9 @@ the full recipe's weights (stream: joint, or the model's suffix, bone or jbm),
   (``<arch>_ucla_<stream>[_<recipe>].expected.json``; tests/benchmarks/test_ucla_weights.py checks
   that the committed weights still classify them so);
 - per model and recipe with both streams: the joint + bone ensemble of their test scores
-  (tools/ensemble.py, equal weights, as CTR-GCN's ensemble weighs joint and bone alike).
+  (tools/ensemble.py, equal weights, as CTR-GCN's ensemble weighs joint and bone alike);
+- per model beside CTRGCN of the same recipe, on the same samples (tools/compare_scores.py): the
+  samples only one of them gets right and McNemar's exact p, with each Top-1's 95% interval.
 
     python -m benchmarks.ucla_report --data ../shared/data/NW-UCLA/all_sqe [--load-log FILE]
 
@@ -324,6 +326,7 @@ def main() -> None:
     # interleaved: every model and batch once per round, each timed run right after an untimed one
     latency = run_rounds({k: partial(pred.run, x) for k, (pred, x, _) in predictors.items()}, args.repeats, settle=1)
     ensembles = joint_bone_ensembles(scores)
+    paired = paired_with_reference(scores)
     shutil.rmtree(tmp, ignore_errors=True)
     args.load_start, args.load_end = load.start_value, load.end().end_value
     medians = {k: 1e3 * latency.median(k) for k in predictors}
@@ -332,7 +335,7 @@ def main() -> None:
     plot_pareto(pareto, os.path.join(figures, "ucla_pareto.png"),
                 f"NW-UCLA, {recipes} recipes, {args.threads} CPU threads")
     replace_section(RESULTS, HEADING, format_section(rows, medians, {k: v[2] for k, v in predictors.items()}, pareto,
-                                                     progress, names, args, ensembles))
+                                                     progress, names, args, ensembles, paired))
 
 
 def joint_bone_ensembles(score_files: Dict[Tuple[str, str], str]) -> List[Dict[str, object]]:
@@ -348,6 +351,20 @@ def joint_bone_ensembles(score_files: Dict[Tuple[str, str], str]) -> List[Dict[s
         result = fuse_scores([joint, bone])
         out.append({"model": m, "recipe": recipe, "joint": result["streams"][0]["top1"],
                     "bone": result["streams"][1]["top1"], **result["fused"]})
+    return out
+
+
+def paired_with_reference(score_files: Dict[Tuple[str, str], str], reference: str = "ctrgcn"
+                          ) -> List[Dict[str, object]]:
+    """Per (model, recipe) other than ``reference`` whose recipe ``reference`` has too: tools/compare_scores.py's
+    paired comparison (model as A, ``reference`` as B) of their test scores."""
+    from tools.compare_scores import run as compare_files
+    out = []
+    for (m, recipe), path in score_files.items():
+        ref = score_files.get((reference, recipe))
+        if m == reference or ref is None:
+            continue
+        out.append({"model": m, "recipe": recipe, **compare_files([path, ref])})
     return out
 
 
@@ -418,10 +435,10 @@ def training_cells(recipe: str, train: Dict[str, object]) -> List[str]:
 
 
 def format_section(rows, latency, onednn, pareto, progress: List[str], names, args,
-                   ensembles: Sequence[Dict[str, object]] = ()) -> str:
+                   ensembles: Sequence[Dict[str, object]] = (), paired: Sequence[Dict[str, object]] = ()) -> str:
     """The "## NW-UCLA accuracy" section: ``rows`` keyed by (model, recipe), ``latency`` and
     ``onednn`` by (``cost_key``, batch), ``progress`` lines of the runs not finished, ``ensembles``
-    from ``joint_bone_ensembles``."""
+    from ``joint_bone_ensembles``, ``paired`` from ``paired_with_reference``."""
     lines = [HEADING, "",
              "NW-UCLA, views 1-2 train, view 3 validates (464 samples), joint input "
              "(CTRGCN_tiny: joints fused early into joint + bone + motion channels; ctrgcn_light_bone: "
@@ -505,6 +522,25 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
                      f"{row['bytes']:,} | {ratio('size_share', '.0%')} | {row['b1']:.1f} | "
                      f"{ratio('speedup_b1', '.2f')}x | {row['b16']:.1f} | {ratio('speedup_b16', '.2f')}x | "
                      f"{100 * row['top1']:.2f}% | {delta} |")
+    if paired:
+        lines += ["", "### Paired with CTRGCN: is a difference more than the test set's noise?", "",
+                  "Each model beside CTRGCN trained with the same recipe, on the same validation samples "
+                  "(`tools/compare_scores.py`): Top-1 with its 95% Wilson interval (the spread the test set "
+                  "alone allows), the samples only one of the two classifies right (a Top-1 difference is "
+                  "their difference over N) and the exact McNemar p-value: the chance of a split at least "
+                  "as uneven if both were equally good. A large p says these samples cannot tell the two "
+                  "apart. Every row's weights are its best validation epoch, chosen on these same samples.", "",
+                  "| model | recipe | Top-1 (95% interval) | CTRGCN Top-1 (95% interval) | only model right | "
+                  "only CTRGCN right | difference | McNemar p |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for p in paired:
+            cells = [f"{percent(p[k]['top1'])} ({100 * p[k]['ci95'][0]:.1f}-{100 * p[k]['ci95'][1]:.1f})"
+                     for k in ("a", "b")]
+            lines.append(f"| {p['model']} | {p['recipe']} | {cells[0]} | {cells[1]} | {p['only_a']} | "
+                         f"{p['only_b']} | {100 * p['delta']:+.2f} pt ({p['only_a'] - p['only_b']:+d}) | "
+                         f"{p['p_value']:.2f} |")
+        lines += ["", "Commands: the `main.py --test` and `tools/compare_scores.py` lines at the end of this "
+                  "section."]
     lines += ["", "Per-class accuracy (%):", "",
               "| class | " + " | ".join(f"{m} {r}" for m, r in rows) + " |", "|---|" + "---:|" * len(rows)]
     for i, name in enumerate(names):
@@ -527,8 +563,10 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
               "", "```",
               "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared", report,
               "python main.py --test -c configs/recognition/ctrgcn/MODEL_ucla_joint.yaml "
-              "-w benchmarks/weights/MODEL_ucla_joint.pdparams "
+              "-w benchmarks/weights/MODEL_ucla_joint.pdparams --output out/MODEL "
               "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe  # reads ../shared",
+              "python tools/compare_scores.py --scores out/MODEL/scores.npz out/ctrgcn/scores.npz "
+              "--names MODEL ctrgcn  # after the line above for MODEL and for ctrgcn",
               "```", ""]
     return "\n".join(lines)
 

@@ -308,3 +308,31 @@ def test_verified_predictors_give_a_seeded_input_per_batch(tmp_path):
         assert x.shape == (batch, *shape) and isinstance(onednn, bool)
         assert pred.run(x).shape == (batch, 10)
     assert (timed[2][1][:1] == timed[1][1]).all()  # the same seed: batch 2 starts with batch 1's sample
+
+
+def test_paired_with_ctrgcn_of_the_same_recipe_and_its_table(tmp_path):
+    labels = [0, 1, 2, 3, 4, 5]
+    eye = np.eye(6).tolist()
+    light = [eye[1], eye[1], eye[2], eye[3], eye[4], eye[0]]  # right on 1-4
+    files = {("ctrgcn", "full"): _scores(tmp_path / "c.npz", [eye[0]] * 6, labels),  # right on 0 only
+             ("ctrgcn_light", "full"): _scores(tmp_path / "l.npz", light, labels),
+             ("ctrgcn_tiny", "short"): _scores(tmp_path / "t.npz", eye, labels)}  # no short ctrgcn: no row
+    (p,) = ur.paired_with_reference(files)
+    assert (p["model"], p["recipe"], p["only_a"], p["only_b"], p["both"], p["neither"]) == (
+        "ctrgcn_light", "full", 4, 1, 0, 1)
+    assert p["p_value"] == pytest.approx(2 * (1 + 5) / 32)
+    rows = {key: dict(r, top5=0.99, per_class=[r["top1"]] * 10, train={}, expected=[])
+            for key, r in _rows().items()}
+    args = argparse.Namespace(threads=2, repeats=5, load_start=1.0, load_end=2.0, load_log=[],
+                              data=os.path.join(ur.ROOT, "..", "shared", "data", "NW-UCLA", "all_sqe"))
+    text = ur.format_section(rows, LATENCY, {k: True for k in LATENCY}, pareto_rows(rows, LATENCY), [],
+                             [str(i) for i in range(10)], args, paired=[p])
+    lines = text.splitlines()
+    lo, hi = (100 * v for v in p["a"]["ci95"])
+    assert (f"| ctrgcn_light | full | 66.67% ({lo:.1f}-{hi:.1f}) | 16.67% "
+            f"({100 * p['b']['ci95'][0]:.1f}-{100 * p['b']['ci95'][1]:.1f}) | 4 | 1 | +50.00 pt (+3) | 0.38 |") in lines
+    assert ("python tools/compare_scores.py --scores out/MODEL/scores.npz out/ctrgcn/scores.npz "
+            "--names MODEL ctrgcn  # after the line above for MODEL and for ctrgcn") in lines
+    assert "### Paired with CTRGCN" not in ur.format_section(rows, LATENCY, {k: True for k in LATENCY},
+                                                             pareto_rows(rows, LATENCY), [], [str(i) for i in
+                                                                                              range(10)], args)
