@@ -338,19 +338,28 @@ def main() -> None:
                                                      progress, names, args, ensembles, paired))
 
 
-def joint_bone_ensembles(score_files: Dict[Tuple[str, str], str]) -> List[Dict[str, object]]:
+def joint_bone_ensembles(score_files: Dict[Tuple[str, str], str], reference: str = "ctrgcn"
+                         ) -> List[Dict[str, object]]:
     """Per (model, recipe) whose joint and bone streams were both tested (``score_files``: (model,
-    recipe) -> scores.npz): each stream's Top-1 and the Top-1 / Top-5 of tools/ensemble.py's
-    equal-weight fusion."""
+    recipe) -> scores.npz): each stream's Top-1, the Top-1 / Top-5 of tools/ensemble.py's
+    equal-weight fusion and, where ``reference`` (joint) has the recipe, tools/compare_scores.py's
+    pairing of the fusion with it (``vs_reference``)."""
+    from tools.compare_scores import run as compare_files
     from tools.ensemble import run as fuse_scores
     out = []
-    for (m, recipe), joint in score_files.items():
-        bone = score_files.get((f"{m}_bone", recipe))
-        if bone is None:
-            continue
-        result = fuse_scores([joint, bone])
-        out.append({"model": m, "recipe": recipe, "joint": result["streams"][0]["top1"],
-                    "bone": result["streams"][1]["top1"], **result["fused"]})
+    with tempfile.TemporaryDirectory(prefix="ucla_ensemble_") as tmp:
+        for (m, recipe), joint in score_files.items():
+            bone = score_files.get((f"{m}_bone", recipe))
+            if bone is None:
+                continue
+            fused = os.path.join(tmp, f"{m}_{recipe}.npz")
+            result = fuse_scores([joint, bone], out=fused)
+            row = {"model": m, "recipe": recipe, "joint": result["streams"][0]["top1"],
+                   "bone": result["streams"][1]["top1"], **result["fused"]}
+            ref = score_files.get((reference, recipe))
+            if ref is not None:
+                row["vs_reference"] = compare_files([fused, ref])
+            out.append(row)
     return out
 
 
@@ -481,18 +490,28 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
         lines += ["", "### Joint + bone ensemble", "",
                   "The joint and bone rows' test scores (raw logits) summed with equal weights, "
                   "`tools/ensemble.py` (CTR-GCN's ensemble weighs joint and bone alike).", "",
-                  "| model | recipe | joint Top-1 | bone Top-1 | ensemble Top-1 | ensemble Top-5 |",
-                  "|---|---|---:|---:|---:|---:|"]
+                  "| model | recipe | joint Top-1 | bone Top-1 | ensemble Top-1 | ensemble Top-5 | "
+                  "vs CTRGCN joint: only ensemble right | only CTRGCN right | McNemar p |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
         for e in ensembles:
+            vs = e.get("vs_reference")
+            vs_cells = (f"{vs['only_a']} | {vs['only_b']} | {vs['p_value']:.2f}" if vs else "- | - | -")
             lines.append(f"| {e['model']} | {e['recipe']} | {percent(e['joint'])} | {percent(e['bone'])} | "
-                         f"{percent(e['top1'])} | {percent(e['top5'])} |")
+                         f"{percent(e['top1'])} | {percent(e['top5'])} | {vs_cells} |")
         lines += ["", "```"]
         for e in ensembles:
-            for stream, model in (("joint", e["model"]), ("bone", f"{e['model']}_bone")):
+            tests = [("joint", e["model"]), ("bone", f"{e['model']}_bone")]
+            if "vs_reference" in e:
+                tests.append(("ctrgcn", "ctrgcn"))
+            for out_name, model in tests:
                 lines.append(f"python main.py --test -c {os.path.relpath(config_path(model), ROOT)} "
-                             f"-w {os.path.relpath(weights_path(model, e['recipe']), ROOT)} --output out/{stream} "
+                             f"-w {os.path.relpath(weights_path(model, e['recipe']), ROOT)} --output out/{out_name} "
                              "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe")
-            lines.append("python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz")
+            lines.append("python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz "
+                         "--out out/ensemble.npz")
+            if "vs_reference" in e:
+                lines.append("python tools/compare_scores.py --scores out/ensemble.npz out/ctrgcn/scores.npz "
+                             f"--names {e['model']}_joint+bone ctrgcn")
         lines.append("```")
     missing_full = [m for m in MODELS if (m, "full") not in rows]
     lines += ["", "Recipes (batch 16, Nesterov momentum 0.9, L2 1e-4, base lr 0.1, seed 1):"]

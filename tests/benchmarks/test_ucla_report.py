@@ -136,6 +136,13 @@ def test_joint_bone_ensemble_sums_the_two_streams_logits(tmp_path):
     assert (e["model"], e["recipe"]) == ("ctrgcn_light", "full")
     assert e["joint"] == pytest.approx(2 / 3) and e["bone"] == pytest.approx(1 / 3)
     assert e["top1"] == pytest.approx(2 / 3) and e["top5"] == 1.0
+    assert "vs_reference" not in e  # no CTRGCN of that recipe
+    # CTRGCN (joint) right on sample 1 only: the fusion (right on 0 and 2) is paired with it
+    files[("ctrgcn", "full")] = _scores(tmp_path / "c.npz", [[0, 1, 0, 0, 0, 0]] * 3, labels)
+    (e,) = ur.joint_bone_ensembles(files)
+    vs = e["vs_reference"]
+    assert (vs["only_a"], vs["only_b"], vs["both"], vs["neither"]) == (2, 1, 0, 0)
+    assert vs["a"]["top1"] == pytest.approx(2 / 3) and vs["b"]["top1"] == pytest.approx(1 / 3)
     _scores(tmp_path / "b.npz", bone, [0, 1, 3])
     with pytest.raises(ValueError, match="labels differ at index 2"):
         ur.joint_bone_ensembles(files)
@@ -240,11 +247,22 @@ def test_section_shows_a_bone_row_and_the_joint_bone_ensemble_with_its_commands(
     lines = text.splitlines()
     assert ("| ctrgcn_tiny_bone | full | 85.00% | 99.00% | - | - | 200 | 0.250 | 1,500,000 | 15.0 | 100.0 | "
             "- | - | - |") in lines
-    assert "| ctrgcn_tiny | full | 90.00% | 85.00% | 95.00% | 100.00% |" in lines
+    assert "| ctrgcn_tiny | full | 90.00% | 85.00% | 95.00% | 100.00% | - | - | - |" in lines
     assert ("python main.py --test -c configs/recognition/ctrgcn/ctrgcn_tiny_ucla_bone.yaml -w "
             "benchmarks/weights/ctrgcn_tiny_ucla_bone.pdparams --output out/bone "
             "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe") in lines
-    assert "python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz" in lines
+    assert "python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz --out out/ensemble.npz" in lines
+    assert not any(line.startswith("python tools/compare_scores.py --scores out/ensemble.npz") for line in lines)
+    vs = {"only_a": 12, "only_b": 5, "p_value": 0.1435}
+    text = ur.format_section(rows, latency, {k: True for k in latency}, pareto, [], [str(i) for i in range(10)],
+                             args, [dict(ensembles[0], vs_reference=vs)])
+    lines = text.splitlines()
+    assert "| ctrgcn_tiny | full | 90.00% | 85.00% | 95.00% | 100.00% | 12 | 5 | 0.14 |" in lines
+    assert ("python main.py --test -c configs/recognition/ctrgcn/ctrgcn_ucla_joint.yaml -w "
+            "benchmarks/weights/ctrgcn_ucla_joint.pdparams --output out/ctrgcn "
+            "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe") in lines
+    assert ("python tools/compare_scores.py --scores out/ensemble.npz out/ctrgcn/scores.npz "
+            "--names ctrgcn_tiny_joint+bone ctrgcn") in lines
 
 
 def test_hours_minutes():
