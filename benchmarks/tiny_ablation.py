@@ -91,8 +91,9 @@ VARIANTS: List[Variant] = [
             lever="ctrgcn_light trained again, same recipe and seed, fast path from the start (run-to-run spread)"),
     Variant("ctrgcn_tiny_rerun", f"{CONFIGS}/ctrgcn_tiny_ucla_joint.yaml", folder="output/ablation/tiny_base",
             lever="ctrgcn_tiny trained again, same recipe and seed, fast path from the start (run-to-run spread)"),
-    Variant("distill", f"{CONFIGS}/ctrgcn_tiny_ucla_joint_distill.yaml", folder="output/ablation/distill",
-            lever="ctrgcn_tiny distilled from the ctrgcn weights"),
+    Variant("distill", f"{CONFIGS}/ctrgcn_tiny_ucla_joint_distill.yaml",
+            ("DISTILL.teacher_weights=benchmarks/weights/ctrgcn_ucla_joint_short.pdparams",),  # the short recipe's
+            folder="output/ablation/distill", lever="ctrgcn_tiny distilled from the ctrgcn weights"),
 ]
 
 # ----------------------------------------------------------------------------- accuracy
