@@ -418,6 +418,11 @@ def plot_pareto(pareto: List[Dict[str, object]], path: str, title: str) -> None:
     plt.close(fig)
 
 
+def p_cell(p: float) -> str:
+    """A p-value for a table: two decimals, or one significant digit below 0.01 (never a bare 0.00)."""
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.1g}"
+
+
 def percent(value: Optional[float]) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
@@ -495,7 +500,7 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
                   "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
         for e in ensembles:
             vs = e.get("vs_reference")
-            vs_cells = (f"{vs['only_a']} | {vs['only_b']} | {vs['p_value']:.2f}" if vs else "- | - | -")
+            vs_cells = (f"{vs['only_a']} | {vs['only_b']} | {p_cell(vs['p_value'])}" if vs else "- | - | -")
             lines.append(f"| {e['model']} | {e['recipe']} | {percent(e['joint'])} | {percent(e['bone'])} | "
                          f"{percent(e['top1'])} | {percent(e['top5'])} | {vs_cells} |")
         lines += ["", "```"]
@@ -557,7 +562,7 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
                      for k in ("a", "b")]
             lines.append(f"| {p['model']} | {p['recipe']} | {cells[0]} | {cells[1]} | {p['only_a']} | "
                          f"{p['only_b']} | {100 * p['delta']:+.2f} pt ({p['only_a'] - p['only_b']:+d}) | "
-                         f"{p['p_value']:.2f} |")
+                         f"{p_cell(p['p_value'])} |")
         lines += ["", "Commands: the `main.py --test` and `tools/compare_scores.py` lines at the end of this "
                   "section."]
     lines += ["", "Per-class accuracy (%):", "",

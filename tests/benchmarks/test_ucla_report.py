@@ -354,3 +354,8 @@ def test_paired_with_ctrgcn_of_the_same_recipe_and_its_table(tmp_path):
     assert "### Paired with CTRGCN" not in ur.format_section(rows, LATENCY, {k: True for k in LATENCY},
                                                              pareto_rows(rows, LATENCY), [], [str(i) for i in
                                                                                               range(10)], args)
+
+
+def test_p_values_below_one_percent_keep_a_significant_digit():
+    assert ur.p_cell(0.6784) == "0.68" and ur.p_cell(0.01) == "0.01"
+    assert ur.p_cell(0.000712) == "0.0007" and ur.p_cell(0.0) == "0"
