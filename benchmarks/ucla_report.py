@@ -509,9 +509,7 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
             if "vs_reference" in e:
                 tests.append(("ctrgcn", "ctrgcn"))
             for out_name, model in tests:
-                lines.append(f"python main.py --test -c {os.path.relpath(config_path(model), ROOT)} "
-                             f"-w {os.path.relpath(weights_path(model, e['recipe']), ROOT)} --output out/{out_name} "
-                             "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe")
+                lines.append(test_command(model, e["recipe"], f"out/{out_name}", args.data))
             lines.append("python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz "
                          "--out out/ensemble.npz")
             if "vs_reference" in e:
@@ -585,14 +583,26 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
               "stream, configs/recognition/ctrgcn/ctrgcn_light_ucla_bone.yaml, ctrgcn_light_jbm CTRGCN_light on "
               "joint + bone + motion channels, ctrgcn_light_ucla_jbm.yaml; RECIPE: short, medium or full):",
               "", "```",
-              "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared", report,
-              "python main.py --test -c configs/recognition/ctrgcn/MODEL_ucla_joint.yaml "
-              "-w benchmarks/weights/MODEL_ucla_joint.pdparams --output out/MODEL "
-              "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe  # reads ../shared",
-              "python tools/compare_scores.py --scores out/MODEL/scores.npz out/ctrgcn/scores.npz "
-              "--names MODEL ctrgcn  # after the line above for MODEL and for ctrgcn",
-              "```", ""]
+              "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared", report]
+    lines += ["# every row's Top-1 / Top-5 (scores.npz in the --output folder):"]
+    lines += [test_command(m, recipe, f"out/{m}_{recipe}", args.data) for m, recipe in rows]
+    if paired:
+        lines += ["# the paired table, from the score files above:"]
+        lines += [f"python tools/compare_scores.py --scores out/{p['model']}_{p['recipe']}/scores.npz "
+                  f"out/ctrgcn_{p['recipe']}/scores.npz --names {p['model']} ctrgcn" for p in paired]
+    lines += ["```", ""]
     return "\n".join(lines)
+
+
+def test_command(model: str, recipe: str, out: str, data: str) -> str:
+    """The ``main.py --test`` line that evaluates ``model``'s committed ``recipe`` weights on view 3."""
+    rel_data = os.path.relpath(data, ROOT) if os.path.isabs(data) else data
+    line = (f"python main.py --test -c {os.path.relpath(config_path(model), ROOT)} "
+            f"-w {os.path.relpath(weights_path(model, recipe), ROOT)} --output {out} "
+            f"-o DATASET.test.file_path={rel_data}")
+    if rel_data.startswith(os.path.join(os.pardir, "shared")):
+        line += "  # reads ../shared"
+    return line
 
 
 if __name__ == "__main__":

@@ -250,7 +250,7 @@ def test_section_shows_a_bone_row_and_the_joint_bone_ensemble_with_its_commands(
     assert "| ctrgcn_tiny | full | 90.00% | 85.00% | 95.00% | 100.00% | - | - | - |" in lines
     assert ("python main.py --test -c configs/recognition/ctrgcn/ctrgcn_tiny_ucla_bone.yaml -w "
             "benchmarks/weights/ctrgcn_tiny_ucla_bone.pdparams --output out/bone "
-            "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe") in lines
+            "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe  # reads ../shared") in lines
     assert "python tools/ensemble.py --scores out/joint/scores.npz out/bone/scores.npz --out out/ensemble.npz" in lines
     assert not any(line.startswith("python tools/compare_scores.py --scores out/ensemble.npz") for line in lines)
     vs = {"only_a": 12, "only_b": 5, "p_value": 0.1435}
@@ -260,7 +260,7 @@ def test_section_shows_a_bone_row_and_the_joint_bone_ensemble_with_its_commands(
     assert "| ctrgcn_tiny | full | 90.00% | 85.00% | 95.00% | 100.00% | 12 | 5 | 0.14 |" in lines
     assert ("python main.py --test -c configs/recognition/ctrgcn/ctrgcn_ucla_joint.yaml -w "
             "benchmarks/weights/ctrgcn_ucla_joint.pdparams --output out/ctrgcn "
-            "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe") in lines
+            "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe  # reads ../shared") in lines
     assert ("python tools/compare_scores.py --scores out/ensemble.npz out/ctrgcn/scores.npz "
             "--names ctrgcn_tiny_joint+bone ctrgcn") in lines
 
@@ -349,8 +349,16 @@ def test_paired_with_ctrgcn_of_the_same_recipe_and_its_table(tmp_path):
     lo, hi = (100 * v for v in p["a"]["ci95"])
     assert (f"| ctrgcn_light | full | 66.67% ({lo:.1f}-{hi:.1f}) | 16.67% "
             f"({100 * p['b']['ci95'][0]:.1f}-{100 * p['b']['ci95'][1]:.1f}) | 4 | 1 | +50.00 pt (+3) | 0.38 |") in lines
-    assert ("python tools/compare_scores.py --scores out/MODEL/scores.npz out/ctrgcn/scores.npz "
-            "--names MODEL ctrgcn  # after the line above for MODEL and for ctrgcn") in lines
+    # exact commands: every row's test run into its own folder, and the pairing read from those folders
+    for model, recipe in rows:
+        config = f"{model}_ucla_joint"
+        suffix = "" if recipe == "full" else f"_{recipe}"
+        assert (f"python main.py --test -c configs/recognition/ctrgcn/{config}.yaml -w benchmarks/weights/"
+                f"{config}{suffix}.pdparams --output out/{model}_{recipe} "
+                "-o DATASET.test.file_path=../shared/data/NW-UCLA/all_sqe  # reads ../shared") in lines
+    assert ("python tools/compare_scores.py --scores out/ctrgcn_light_full/scores.npz "
+            "out/ctrgcn_full/scores.npz --names ctrgcn_light ctrgcn") in lines
+    assert not any("MODEL" in line for line in lines if line.startswith("python main.py"))
     assert "### Paired with CTRGCN" not in ur.format_section(rows, LATENCY, {k: True for k in LATENCY},
                                                              pareto_rows(rows, LATENCY), [], [str(i) for i in
                                                                                               range(10)], args)
