@@ -1,20 +1,21 @@
-"""Time of one distillation training step against one plain step, side by side.
+"""Time of one distillation training step against one plain step, side by side, per teacher.
 
     python -m benchmarks.distill_speed --steps 12 --write-results   # "## Distillation speed" in RESULTS.md
 
-Student and teacher come from configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml
-(CTRGCN_tiny on 9 early-fused channels; the CTRGCN teacher on the 3 joint channels, with
-its committed weights). One random batch at the NW-UCLA shape (16, 9, 52, 20, 1) and
-main.py's step (forward, loss, backward, Nesterov momentum with L2, clear) on the fast CPU
-path, in one process:
+The student is CTRGCN_tiny on 9 early-fused channels, as in both shipped NW-UCLA distillation configs
+(``TEACHERS``): configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml (the CTRGCN teacher on
+the 3 joint channels) and ctrgcn_tiny_ucla_kd.yaml (the CTRGCN_light bone-stream teacher on the 3
+bone channels), each teacher with its committed weights. One random batch at the NW-UCLA shape
+(16, 9, 52, 20, 1) and main.py's step (forward, loss, backward, Nesterov momentum with L2, clear) on
+the fast CPU path, in one process:
 
 - plain: the student's own loss (``mode="train"``), as without DISTILL;
 - distill: ``Distiller.train_step`` (student forward, teacher forward without gradient,
-  CE + KL), then the same backward and update.
+  CE + KL), then the same backward and update; one per teacher.
 
-The two alternate step by step (plain, distill, plain, ...) so both see the same machine
-load; the first ``--warmup`` pairs are not timed. Also timed, in the same rotation: the
-teacher's forward alone. Threads: Paddle's default (OMP_NUM_THREADS, 1 when unset).
+All actions alternate step by step (plain, distill with each teacher, each teacher's forward alone,
+plain, ...) so all see the same machine load; the first ``--warmup`` rounds are not timed.
+Threads: Paddle's default (OMP_NUM_THREADS, 1 when unset).
 """
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ from benchmarks.harness import publish, round_ratios, run_rounds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-CONFIG = "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml"
+TEACHERS = {  # teacher -> the distillation config that names it (same student in both)
+    "CTRGCN joint": "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_joint_distill.yaml",
+    "CTRGCN_light bone": "configs/recognition/ctrgcn/ctrgcn_tiny_ucla_kd.yaml",
+}
 HEADING = "## Distillation speed"
 SHAPE = (16, 9, 52, 20, 1)  # (N, C, T, V, M)
 
@@ -45,12 +49,16 @@ def measure(steps: int, warmup: int) -> Dict[str, List[float]]:
     from paddlevideo.tasks.distill import Distiller, DistillOptions
     from paddlevideo.config import get_config
 
-    os.chdir(ROOT)  # the config's teacher paths are relative to the repo root
-    cfg = get_config(CONFIG, show=False)
+    os.chdir(ROOT)  # the configs' teacher paths are relative to the repo root
+    cfgs = {teacher: get_config(path, show=False) for teacher, path in TEACHERS.items()}
+    first = next(iter(cfgs.values()))
+    for teacher, cfg in cfgs.items():
+        if cfg.MODEL != first.MODEL:
+            raise ValueError(f"{TEACHERS[teacher]}: its student differs from {TEACHERS[next(iter(cfgs))]}'s")
     paddle.seed(0)
-    student = build_model(cfg.MODEL)
-    distiller = Distiller(DistillOptions(**cfg.DISTILL), student)
-    optimizer, _ = build_optimizer(cfg.OPTIMIZER, student.parameters(), 10)
+    student = build_model(first.MODEL)
+    distillers = {teacher: Distiller(DistillOptions(**cfg.DISTILL), student) for teacher, cfg in cfgs.items()}
+    optimizer, _ = build_optimizer(first.OPTIMIZER, student.parameters(), 10)
     rng = np.random.RandomState(0)
     x = paddle.to_tensor(rng.randn(*SHAPE).astype("float32"))
     y = paddle.to_tensor(rng.randint(0, 10, (SHAPE[0], 1)).astype("int64"))
@@ -63,33 +71,37 @@ def measure(steps: int, warmup: int) -> Dict[str, List[float]]:
         optimizer.clear_grad()
         float(out["loss"])  # wait for the result
 
-    actions = {
-        "plain step": lambda: step(lambda: student([x, y], mode="train")),
-        "distill step": lambda: step(lambda: distiller.train_step(student, student.head, x, y)),
-        "teacher forward": lambda: distiller.teacher_logits(x).numpy(),
-    }
+    actions = {"plain step": lambda: step(lambda: student([x, y], mode="train"))}
+    for teacher, d in distillers.items():
+        actions[f"distill step, {teacher} teacher"] = lambda d=d: step(
+            lambda: d.train_step(student, student.head, x, y))
+        actions[f"{teacher} teacher forward"] = lambda d=d: d.teacher_logits(x).numpy()
     rounds = run_rounds(actions, steps, warmup=warmup)
     return {name: [t for r in times for t in r] for name, times in rounds.wall.items()}
 
 
 def report(times: Dict[str, List[float]], command: str) -> str:
     med = {k: float(np.median(v)) for k, v in times.items()}
-    ratios = np.array(round_ratios(times["distill step"], times["plain step"]))
     threads = os.environ.get("OMP_NUM_THREADS", "unset (1)")
+    teachers = [k[len("distill step, "):-len(" teacher")] for k in times if k.startswith("distill step, ")]
+    rounds = len(times["plain step"])
     lines = [HEADING, "",
              f"`{command}` ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, OMP_NUM_THREADS {threads}, "
-             f"{len(ratios)} alternating rounds; the machine was shared with other runs, so the ratio "
-             "is the number to read).",
+             f"{rounds} alternating rounds; the machine was shared with other runs, so the ratios "
+             "are the numbers to read).",
              "",
-             f"CTRGCN_tiny student (9 channels) + CTRGCN teacher (3 joint channels), batch {SHAPE[0]} of "
-             f"{SHAPE[1:]}, fast CPU path, main.py's training step:",
+             f"CTRGCN_tiny student (9 channels), batch {SHAPE[0]} of {SHAPE[1:]}, fast CPU path, main.py's "
+             "training step; teachers: " + "; ".join(f"{t} (`{TEACHERS.get(t, '?')}`)" for t in teachers) + ".",
              "",
              "| action | median (s) |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" for k, v in med.items()]
-    lines += ["", f"Distill step / plain step: median of the per-round ratios {np.median(ratios):.2f}x "
-                  f"(range {ratios.min():.2f}-{ratios.max():.2f}x); the teacher's forward accounts for "
-                  f"{med['teacher forward'] / max(med['distill step'] - med['plain step'], 1e-9):.0%} "
-                  "of the added time."]
+    lines += [""]
+    for t in teachers:
+        ratios = np.array(round_ratios(times[f"distill step, {t} teacher"], times["plain step"]))
+        added = med[f"distill step, {t} teacher"] - med["plain step"]
+        lines.append(f"- {t} teacher: distill step / plain step, median of the per-round ratios "
+                     f"{np.median(ratios):.2f}x (range {ratios.min():.2f}-{ratios.max():.2f}x); the teacher's "
+                     f"forward accounts for {med[f'{t} teacher forward'] / max(added, 1e-9):.0%} of the added time.")
     return "\n".join(lines) + "\n"
 
 

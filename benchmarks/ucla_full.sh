@@ -2,7 +2,8 @@
 # Issue 13's plan as one resumable command: the official NW-UCLA recipe for CTRGCN_tiny, then
 # CTRGCN_light, then CTRGCN (joint), then CTRGCN_light's bone stream, then the lever for CTRGCN_light's
 # shortfall (ctrgcn_light_jbm: its joints fused early into joint + bone + motion channels, as
-# CTRGCN_tiny's), one training at a time, each continued from its committed
+# CTRGCN_tiny's), then the lever for CTRGCN_tiny's (ctrgcn_tiny_kd: distilled from CTRGCN_light's bone
+# stream), one training at a time, each continued from its committed
 # resume state (benchmarks/runs/MODEL_ucla_full/) and skipped once finished; after each model the
 # "## NW-UCLA accuracy" section of RESULTS.md is measured again.
 #
@@ -15,9 +16,9 @@
 {
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for model in ctrgcn_tiny ctrgcn_light ctrgcn ctrgcn_light_bone ctrgcn_light_jbm; do
+for model in ctrgcn_tiny ctrgcn_light ctrgcn ctrgcn_light_bone ctrgcn_light_jbm ctrgcn_tiny_kd; do
     weights=benchmarks/weights/${model}_ucla_joint.pdparams
-    case $model in *_bone|*_jbm) weights=benchmarks/weights/${model%_*}_ucla_${model##*_}.pdparams ;; esac
+    case $model in *_bone|*_jbm|*_kd) weights=benchmarks/weights/${model%_*}_ucla_${model##*_}.pdparams ;; esac
     run=benchmarks/runs/${model}_ucla_full
     if [[ -f $weights && ! -f $run/resume.json && ! -f $run/resume.pdckpt ]]; then
         echo "$model: finished before ($weights)"

@@ -2,8 +2,9 @@
 
 One row per committed weights file (model: ctrgcn, ctrgcn_light, ctrgcn_tiny; ctrgcn_light_bone,
 CTRGCN_light's bone stream; ctrgcn_light_jbm, CTRGCN_light on joint + bone + motion channels;
+ctrgcn_tiny_kd, CTRGCN_tiny distilled from CTRGCN_light's bone stream;
 recipe: one of benchmarks/ucla_train.sh): ``benchmarks/weights/<arch>_ucla_<stream>.pdparams`` holds
-the full recipe's weights (stream: joint, or the model's suffix, bone or jbm),
+the full recipe's weights (stream: joint, or the model's suffix, bone, jbm or kd),
 ``<arch>_ucla_<stream>_<recipe>.pdparams`` another recipe's (short, medium). In one run:
 
 - Top-1 / Top-5 / per-class accuracy on the view-3 validation split, through the same test
@@ -55,8 +56,10 @@ from paddlevideo.utils.train_log import RunHistory, read_train_log
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny", "ctrgcn_light_bone", "ctrgcn_light_jbm")
-STREAMS = ("bone", "jbm")  # model suffixes: X_bone is X on the bone input, X_jbm on joint + bone + motion channels
+MODELS = ("ctrgcn", "ctrgcn_light", "ctrgcn_tiny", "ctrgcn_light_bone", "ctrgcn_light_jbm", "ctrgcn_tiny_kd")
+# model suffixes: X_bone is X on the bone input, X_jbm on joint + bone + motion channels, X_kd X distilled
+# (its config's DISTILL section names the teacher) on X's own input
+STREAMS = ("bone", "jbm", "kd")
 NUM_EXPECTED = 8
 HEADING = "## NW-UCLA accuracy"
 RECIPES = {  # in table order
@@ -72,7 +75,7 @@ LoadSample = Tuple[datetime, float]  # (time, 1-minute load average)
 
 def split_stream(model: str) -> Tuple[str, str]:
     """(architecture, stream) of a model name of ``MODELS``: ``X_bone`` is X's bone stream, ``X_jbm``
-    X on joint + bone + motion channels, X its joint one."""
+    X on joint + bone + motion channels, ``X_kd`` X distilled, X its joint one."""
     for stream in STREAMS:
         if model.endswith("_" + stream):
             return model[:-len(stream) - 1], stream
@@ -81,9 +84,10 @@ def split_stream(model: str) -> Tuple[str, str]:
 
 def cost_key(model: str) -> str:
     """What a model's params, GFLOPs, bytes and latency are measured once for: its architecture when
-    its input has the joint stream's 3 channels (joint, bone), else the model itself (jbm: 9)."""
+    its input is the joint stream's (joint, bone: as many channels; kd: the same input), else the model
+    itself (jbm: 9 channels). A distilled model is its architecture: the teacher is not exported."""
     arch, stream = split_stream(model)
-    return arch if stream in ("joint", "bone") else model
+    return arch if stream in ("joint", "bone", "kd") else model
 
 
 def config_path(model: str) -> str:
@@ -457,9 +461,11 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
              "NW-UCLA, views 1-2 train, view 3 validates (464 samples), joint input "
              "(CTRGCN_tiny: joints fused early into joint + bone + motion channels; ctrgcn_light_bone: "
              "CTRGCN_light on the bone input, each joint minus its parent; ctrgcn_light_jbm: CTRGCN_light "
-             "on CTRGCN_tiny's joint + bone + motion channels, the lever tried for its shortfall). One row "
+             "on CTRGCN_tiny's joint + bone + motion channels, the lever tried for its shortfall; ctrgcn_tiny_kd: "
+             "CTRGCN_tiny distilled from ctrgcn_light_bone, the lever tried for CTRGCN_tiny's). One row "
              "per committed weights file: `benchmarks/weights/MODEL_ucla_joint.pdparams` (full recipe; a bone "
-             "stream's: `..._ucla_bone.pdparams`, a jbm model's `..._ucla_jbm.pdparams`) or "
+             "stream's: `..._ucla_bone.pdparams`, a jbm model's `..._ucla_jbm.pdparams`, a distilled one's "
+             "`..._ucla_kd.pdparams`) or "
              "`MODEL_ucla_joint_RECIPE.pdparams` (other recipes). Top-1 and "
              "Top-5 evaluated with `main.py --test`. Params, GFLOPs, exported bytes and latency depend on the "
              "architecture and input channels only, "
@@ -581,7 +587,8 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
         report += "  # reads ../shared"
     lines += ["", "Commands (MODEL: ctrgcn, ctrgcn_light or ctrgcn_tiny; ctrgcn_light_bone trains the bone "
               "stream, configs/recognition/ctrgcn/ctrgcn_light_ucla_bone.yaml, ctrgcn_light_jbm CTRGCN_light on "
-              "joint + bone + motion channels, ctrgcn_light_ucla_jbm.yaml; RECIPE: short, medium or full):",
+              "joint + bone + motion channels, ctrgcn_light_ucla_jbm.yaml, ctrgcn_tiny_kd CTRGCN_tiny distilled from "
+              "the bone stream, ctrgcn_tiny_ucla_kd.yaml; RECIPE: short, medium or full):",
               "", "```",
               "bash benchmarks/ucla_train.sh MODEL RECIPE  # reads ../shared", report]
     lines += ["# every row's Top-1 / Top-5 (scores.npz in the --output folder):"]

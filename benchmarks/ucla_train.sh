@@ -4,7 +4,8 @@
 #   bash benchmarks/ucla_train.sh MODEL [RECIPE] [extra main.py args...]
 #     MODEL:  ctrgcn | ctrgcn_light | ctrgcn_tiny   (configs/recognition/ctrgcn/MODEL_ucla_joint.yaml),
 #             or one of them + _bone for the bone stream (ctrgcn_light_bone: ..._ucla_bone.yaml),
-#             or + _jbm for joints fused early into joint + bone + motion channels (..._ucla_jbm.yaml)
+#             or + _jbm for joints fused early into joint + bone + motion channels (..._ucla_jbm.yaml),
+#             or + _kd for the model distilled from a trained teacher (ctrgcn_tiny_kd: ..._ucla_kd.yaml)
 #     RECIPE: full  = the official recipe of the config (65 epochs x 5 repeats, step at 50)
 #             medium = 30 epochs x 1 repeat, warm-up 3, x0.1 after epoch 24, validation every 3 epochs
 #                     (about 9% of the full recipe's samples)
@@ -34,7 +35,7 @@ model=${1:?usage: bash benchmarks/ucla_train.sh MODEL [full|medium|short] [main.
 recipe=${2:-short}
 shift $(( $# >= 2 ? 2 : 1 ))
 stream=joint base=$model
-case $model in *_bone|*_jbm) stream=${model##*_} base=${model%_*} ;; esac
+case $model in *_bone|*_jbm|*_kd) stream=${model##*_} base=${model%_*} ;; esac
 config=configs/recognition/ctrgcn/${base}_ucla_${stream}.yaml
 data=${UCLA_DIR:-../shared/data/NW-UCLA/all_sqe}
 out=${OUT_ROOT:-benchmarks/runs}/${model}_ucla_${recipe}

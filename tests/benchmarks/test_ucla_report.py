@@ -102,6 +102,7 @@ def test_a_jbm_model_has_its_own_config_weights_logs_and_costs(tmp_path):
     assert ur.split_stream("ctrgcn_light_jbm") == ("ctrgcn_light", "jbm")
     assert ur.cost_key("ctrgcn_light_jbm") == "ctrgcn_light_jbm"
     assert ur.cost_key("ctrgcn_light_bone") == ur.cost_key("ctrgcn_light") == "ctrgcn_light"
+
     assert ur.config_path("ctrgcn_light_jbm").endswith("configs/recognition/ctrgcn/ctrgcn_light_ucla_jbm.yaml")
     assert ur.weights_path("ctrgcn_light_jbm", "full", root).endswith("weights/ctrgcn_light_ucla_jbm.pdparams")
     running = write(os.path.join(root, "benchmarks/runs/ctrgcn_light_jbm_ucla_full/train.log"),
@@ -116,6 +117,15 @@ def test_a_jbm_model_has_its_own_config_weights_logs_and_costs(tmp_path):
                ("ctrgcn_light_jbm", 1): 17.0, ("ctrgcn_light_jbm", 16): 85.0}
     assert [(p["model"], p["b1"], p["b16"]) for p in pareto_rows(rows, latency)] == [
         ("ctrgcn_light", 16.0, 80.0), ("ctrgcn_light_jbm", 17.0, 85.0)]
+
+
+def test_a_distilled_model_has_its_own_config_and_weights_but_its_architectures_costs():
+    """ctrgcn_tiny_kd: CTRGCN_tiny distilled; what is exported and timed is CTRGCN_tiny itself."""
+    assert ur.split_stream("ctrgcn_tiny_kd") == ("ctrgcn_tiny", "kd")
+    assert ur.cost_key("ctrgcn_tiny_kd") == "ctrgcn_tiny"
+    assert ur.config_path("ctrgcn_tiny_kd").endswith("configs/recognition/ctrgcn/ctrgcn_tiny_ucla_kd.yaml")
+    assert os.path.isfile(ur.config_path("ctrgcn_tiny_kd"))
+    assert ur.weights_path("ctrgcn_tiny_kd", "full").endswith("benchmarks/weights/ctrgcn_tiny_ucla_kd.pdparams")
 
 
 def _scores(path, logits, labels):
@@ -223,7 +233,7 @@ def test_section_has_a_row_per_weights_file_and_says_not_finished_only_for_model
     assert "| ctrgcn_tiny | full | 90.00% | 99.00% | - | - | 200 | 0.250 | 1,500,000 | 15.0 | 100.0 | - | - | - |" \
         in lines
     assert "- ctrgcn full (epoch 3/65): ..." in lines
-    assert "Not finished here for ctrgcn, ctrgcn_light, ctrgcn_light_bone, ctrgcn_light_jbm:" in text
+    assert "Not finished here for ctrgcn, ctrgcn_light, ctrgcn_light_bone, ctrgcn_light_jbm, ctrgcn_tiny_kd:" in text
     assert "ctrgcn_tiny:" not in text
     assert "### Joint + bone ensemble" not in text  # no model has both streams
     assert "python -m benchmarks.ucla_report --data ../shared/data/NW-UCLA/all_sqe --load-log " \

@@ -48,15 +48,16 @@ def test_a_run_with_a_resume_state_is_continued_even_when_weights_exist(tmp_path
         assert r.returncode != 0 and f"no .json files in {data}" in r.stderr, (name, r.stderr[-800:])
 
 
-@pytest.mark.parametrize("stream", ["bone", "jbm"])
+@pytest.mark.parametrize("stream", ["bone", "jbm", "kd"])
 def test_a_stream_suffix_picks_that_streams_config(tmp_path, stream):
     """MODEL_bone trains configs/recognition/ctrgcn/MODEL_ucla_bone.yaml (the bone stream),
-    MODEL_jbm MODEL_ucla_jbm.yaml (joint + bone + motion channels)."""
+    MODEL_jbm MODEL_ucla_jbm.yaml (joint + bone + motion channels), MODEL_kd MODEL_ucla_kd.yaml (distilled)."""
     env = dict(os.environ, UCLA_DIR=str(tmp_path), OUT_ROOT=str(tmp_path / "runs"))
     r = subprocess.run(["bash", SCRIPT, f"ctrgcn_none_{stream}", "short"], env=env, capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and f"no config configs/recognition/ctrgcn/ctrgcn_none_ucla_{stream}.yaml" in r.stderr
-    assert os.path.isfile(os.path.join(ROOT, "configs", "recognition", "ctrgcn", f"ctrgcn_light_ucla_{stream}.yaml"))
+    arch = "ctrgcn_tiny" if stream == "kd" else "ctrgcn_light"
+    assert os.path.isfile(os.path.join(ROOT, "configs", "recognition", "ctrgcn", f"{arch}_ucla_{stream}.yaml"))
 
 
 def test_a_run_goes_on_in_as_many_cpu_processes_as_it_started_in(tmp_path):
@@ -162,5 +163,6 @@ def test_editing_ucla_full_sh_during_a_run_does_not_change_the_run(tmp_path):
     assert code == 0, err
     assert "the edited script ran" not in out
     trained = [c.split()[1] for c in calls if c.startswith("train ")]
-    assert trained == ["ctrgcn_tiny", "ctrgcn_light", "ctrgcn", "ctrgcn_light_bone", "ctrgcn_light_jbm"]
+    assert trained == ["ctrgcn_tiny", "ctrgcn_light", "ctrgcn", "ctrgcn_light_bone", "ctrgcn_light_jbm",
+                       "ctrgcn_tiny_kd"]
     assert sum(c.startswith("python -m benchmarks.ucla_report") for c in calls) == len(trained)
