@@ -15,12 +15,19 @@ difference is an error naming the files and the index. Only labelled samples (la
 - McNemar exact p-value (two-sided binomial test of "only A" against "only B" with p = 1/2): the
   chance of a split at least this uneven if the two models were equally good on this distribution.
   A large p says the test set cannot tell the two apart; it does not say they are equal.
+- ``--errors``: where the two disagree, what the wrong one predicted, grouped as
+  "label -> prediction" with counts (largest first), and the samples' names: does one model lose
+  on one confusion, or everywhere? ``--dataset nwucla`` (ntu60, ntu120) or ``--class-names FILE``
+  (one name per line) names the classes.
+
+    python tools/compare_scores.py --scores light/scores.npz ctrgcn/scores.npz --errors --dataset nwucla
 """
 from __future__ import annotations
 
 import argparse
 import math
 import sys
+from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
 
@@ -55,8 +62,8 @@ def compare(a: ScoreFile, b: ScoreFile) -> Dict[str, object]:
     check_aligned([a, b])
     known = a.labels >= 0
     labels = a.labels[known]
-    right_a = a.scores[known].argmax(1) == labels
-    right_b = b.scores[known].argmax(1) == labels
+    pred_a, pred_b = a.scores[known].argmax(1), b.scores[known].argmax(1)
+    right_a, right_b = pred_a == labels, pred_b == labels
     n = int(known.sum())
     counts = {"both": int((right_a & right_b).sum()), "only_a": int((right_a & ~right_b).sum()),
               "only_b": int((~right_a & right_b).sum()), "neither": int((~right_a & ~right_b).sum())}
@@ -67,7 +74,28 @@ def compare(a: ScoreFile, b: ScoreFile) -> Dict[str, object]:
         out[key] = {"path": (a if key == "a" else b).path, "correct": correct,
                     "top1": correct / n if n else float("nan"), "ci95": wilson_interval(correct, n)}
     out["delta"] = (counts["only_a"] - counts["only_b"]) / n if n else float("nan")
+    names = a.names[known]
+    # the discordant samples: (name, label, the wrong model's prediction)
+    out["errors_of_b"] = [(str(names[i]), int(labels[i]), int(pred_b[i])) for i in
+                          (right_a & ~right_b).nonzero()[0]]
+    out["errors_of_a"] = [(str(names[i]), int(labels[i]), int(pred_a[i])) for i in
+                          (~right_a & right_b).nonzero()[0]]
     return out
+
+
+def error_lines(errors: Sequence[Tuple[str, int, int]], who: str, other: str,
+                classes: Optional[Sequence[str]] = None) -> List[str]:
+    """``errors`` (name, label, prediction) of model ``who`` on samples ``other`` gets right, grouped
+    by (label, prediction), largest group first (ties: by label, then prediction)."""
+    def cls(k: int) -> str:
+        return f"{k} {classes[k]}" if classes is not None and 0 <= k < len(classes) else str(k)
+
+    groups = Counter((label, pred) for _, label, pred in errors)
+    lines = [f"{who} wrong, {other} right: {len(errors)} samples"]
+    for (label, pred), count in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0])):
+        which = ", ".join(name for name, lab, p in errors if (lab, p) == (label, pred))
+        lines.append(f"  {count} x {cls(label)} -> {cls(pred)}: {which}")
+    return lines
 
 
 def run(paths: Sequence[str]) -> Dict[str, object]:
@@ -76,8 +104,10 @@ def run(paths: Sequence[str]) -> Dict[str, object]:
     return compare(ScoreFile(paths[0]), ScoreFile(paths[1]))
 
 
-def report(result: Dict[str, object], names: Optional[Sequence[str]] = None) -> List[str]:
-    """Printable lines of a ``compare`` result; ``names`` label A and B (default: their paths)."""
+def report(result: Dict[str, object], names: Optional[Sequence[str]] = None, errors: bool = False,
+           classes: Optional[Sequence[str]] = None) -> List[str]:
+    """Printable lines of a ``compare`` result; ``names`` label A and B (default: their paths);
+    ``errors``: also each model's errors where the other is right (``error_lines``)."""
     a_name, b_name = names or (result["a"]["path"], result["b"]["path"])
     n = result["num_labelled"]
     lines = [f"{n} labelled samples (of {result['num_samples']}); one sample is {100 / n:.2f} pt" if n else
@@ -91,6 +121,9 @@ def report(result: Dict[str, object], names: Optional[Sequence[str]] = None) -> 
               f"both wrong {result['neither']}",
               f"A - B: {100 * result['delta']:+.2f} pt ({result['only_a'] - result['only_b']:+d} samples); "
               f"McNemar exact p = {result['p_value']:.3g}"]
+    if errors:
+        lines += error_lines(result["errors_of_a"], f"A {a_name}", f"B {b_name}", classes)
+        lines += error_lines(result["errors_of_b"], f"B {b_name}", f"A {a_name}", classes)
     return lines
 
 
@@ -100,17 +133,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--scores", nargs="+", required=True, metavar="SCORES_NPZ",
                    help="two scores.npz files from main.py --test: model A, model B")
     p.add_argument("--names", nargs=2, default=None, metavar=("A", "B"), help="labels for the report")
+    p.add_argument("--errors", action="store_true",
+                   help="list each model's errors where the other is right, grouped by label -> prediction")
+    names = p.add_mutually_exclusive_group()
+    names.add_argument("--dataset", default=None, help="name the classes of a known dataset: ntu60, ntu120, nwucla")
+    names.add_argument("--class-names", default=None, metavar="FILE", help="name the classes: one per line")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        classes = None
+        if args.dataset or args.class_names:
+            from paddlevideo.loader.class_names import class_names, read_class_names_file
+            classes = class_names(args.dataset) if args.dataset else read_class_names_file(args.class_names)
         result = run(args.scores)
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print("\n".join(report(result, args.names)))
+    print("\n".join(report(result, args.names, errors=args.errors, classes=classes)))
     return 0
 
 

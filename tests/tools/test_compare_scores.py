@@ -73,3 +73,30 @@ def test_command_line(tmp_path):
     r = subprocess.run([sys.executable, "tools/compare_scores.py", "--scores", a, str(tmp_path / "none.npz")],
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "score file not found" in r.stderr and "none.npz" in r.stderr
+
+
+def test_errors_group_each_models_misses_where_the_other_is_right(tmp_path):
+    labels = [0, 0, 0, 1, 2, 2]
+    a = write_scores(tmp_path / "a.npz", [1, 1, 0, 1, 2, 0], labels)  # wrong on s0, s1 (0 -> 1) and s5 (2 -> 0)
+    b = write_scores(tmp_path / "b.npz", [0, 0, 2, 1, 1, 2], labels)  # wrong on s2 (0 -> 2) and s4 (2 -> 1)
+    r = cmp.run([a, b])
+    assert r["errors_of_a"] == [("s0", 0, 1), ("s1", 0, 1), ("s5", 2, 0)]
+    assert r["errors_of_b"] == [("s2", 0, 2), ("s4", 2, 1)]
+    lines = cmp.report(r, ["light", "big"], errors=True, classes=["one hand", "two hands", "drop"])
+    start = lines.index("A light wrong, B big right: 3 samples")
+    assert lines[start + 1:start + 3] == ["  2 x 0 one hand -> 1 two hands: s0, s1", "  1 x 2 drop -> 0 one hand: s5"]
+    assert lines[start + 3:] == ["B big wrong, A light right: 2 samples", "  1 x 0 one hand -> 2 drop: s2",
+                                 "  1 x 2 drop -> 1 two hands: s4"]
+    assert not any("wrong," in line for line in cmp.report(r, ["light", "big"]))  # only with errors=True
+
+
+def test_errors_on_the_command_line_with_a_datasets_class_names(tmp_path):
+    a = write_scores(tmp_path / "a.npz", [1, 0], [0, 0])
+    b = write_scores(tmp_path / "b.npz", [0, 0], [0, 0])
+    r = subprocess.run([sys.executable, "tools/compare_scores.py", "--scores", a, b, "--errors",
+                        "--dataset", "nwucla"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "  1 x 0 pick up with one hand -> 1 pick up with two hands: s0" in r.stdout.splitlines()
+    r = subprocess.run([sys.executable, "tools/compare_scores.py", "--scores", a, b, "--errors",
+                        "--dataset", "kinetics"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "unknown dataset 'kinetics'" in r.stderr
