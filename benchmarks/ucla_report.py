@@ -583,8 +583,7 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
     data = os.path.relpath(args.data, ROOT)
     report = f"python -m benchmarks.ucla_report --data {data}" + "".join(
         f" --load-log {os.path.relpath(path, ROOT)}" for path in args.load_log)
-    if data.startswith(os.path.join(os.pardir, "shared")):
-        report += "  # reads ../shared"
+    report += shared_note(data)
     lines += ["", "Commands (MODEL: ctrgcn, ctrgcn_light or ctrgcn_tiny; ctrgcn_light_bone trains the bone "
               "stream, configs/recognition/ctrgcn/ctrgcn_light_ucla_bone.yaml, ctrgcn_light_jbm CTRGCN_light on "
               "joint + bone + motion channels, ctrgcn_light_ucla_jbm.yaml, ctrgcn_tiny_kd CTRGCN_tiny distilled from "
@@ -604,12 +603,14 @@ def format_section(rows, latency, onednn, pareto, progress: List[str], names, ar
 def test_command(model: str, recipe: str, out: str, data: str) -> str:
     """The ``main.py --test`` line that evaluates ``model``'s committed ``recipe`` weights on view 3."""
     rel_data = os.path.relpath(data, ROOT) if os.path.isabs(data) else data
-    line = (f"python main.py --test -c {os.path.relpath(config_path(model), ROOT)} "
+    return (f"python main.py --test -c {os.path.relpath(config_path(model), ROOT)} "
             f"-w {os.path.relpath(weights_path(model, recipe), ROOT)} --output {out} "
-            f"-o DATASET.test.file_path={rel_data}")
-    if rel_data.startswith(os.path.join(os.pardir, "shared")):
-        line += "  # reads ../shared"
-    return line
+            f"-o DATASET.test.file_path={rel_data}" + shared_note(rel_data))
+
+
+def shared_note(rel_path: str) -> str:
+    """The comment that marks a command reading ../shared (``rel_path`` relative to the repo root)."""
+    return "  # reads ../shared" if rel_path.startswith(os.path.join(os.pardir, "shared")) else ""
 
 
 if __name__ == "__main__":
