@@ -301,13 +301,26 @@ def heading_level(line: str) -> int:
     return len(m.group(1)) if m else 0
 
 
+def heading_levels(lines: List[str]) -> List[int]:
+    """``heading_level`` of each line, 0 inside fenced code blocks (where "# x" is a shell comment)."""
+    levels, fenced = [], False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            levels.append(0)
+        else:
+            levels.append(0 if fenced else heading_level(line))
+    return levels
+
+
 def section_span(lines: List[str], heading: str) -> Optional[Tuple[int, int]]:
     """[first, end) line indices of the section that starts with the line ``heading``: up to the
-    next heading of its level or above; None if absent."""
-    if heading not in lines:
+    next heading of its level or above (code blocks hold no headings); None if absent."""
+    levels, level = heading_levels(lines), heading_level(heading)
+    first = next((i for i, line in enumerate(lines) if line == heading and levels[i]), None)
+    if first is None:
         return None
-    first, level = lines.index(heading), heading_level(heading)
-    end = next((i for i in range(first + 1, len(lines)) if 0 < heading_level(lines[i]) <= level), len(lines))
+    end = next((i for i in range(first + 1, len(lines)) if 0 < levels[i] <= level), len(lines))
     return first, end
 
 
@@ -341,7 +354,7 @@ def subsections_replaced(section: List[str], heading: str, body: str, intro: Opt
                          order: Optional[Callable[[str], object]]) -> List[str]:
     """The lines of ``section`` (its heading first) with subsection ``heading`` set to ``body``."""
     level = heading_level(heading)
-    starts = [i for i, line in enumerate(section) if i and heading_level(line) == level]
+    starts = [i for i, lv in enumerate(heading_levels(section)) if i and lv == level]
     preamble = "\n".join(section[1:starts[0] if starts else len(section)]).strip()
     parts = {section[s]: "\n".join(section[s + 1:e]).strip() for s, e in zip(starts, starts[1:] + [len(section)])}
     parts[heading] = body.strip()[len(heading):].strip() if body.strip().startswith(heading) else body.strip()

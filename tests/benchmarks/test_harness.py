@@ -67,10 +67,20 @@ def test_run_rounds_refuses_empty_schedules(clocks):
         harness.Rounds({"a": [[1.0]]}, {"a": [[1.0]]}, {"a": [None]}).median("a", "user")
 
 
-def test_real_clocks_time_a_sleep():
-    rounds = harness.run_rounds({"sleep": lambda: __import__("time").sleep(0.02)}, rounds=2)
-    assert all(0.015 < t < 1.0 for r in rounds.wall["sleep"] for t in r)
+def test_real_clocks_time_a_sleep_and_a_busy_loop():
+    import time
+
+    def busy():
+        end = time.perf_counter() + 0.02
+        while time.perf_counter() < end:
+            pass
+
+    # untimed warm-up rounds first: right after numpy's import its BLAS worker thread spins for
+    # tens of milliseconds, and that is CPU time of this process too
+    rounds = harness.run_rounds({"sleep": lambda: time.sleep(0.02), "busy": busy}, rounds=2, warmup=10)
+    assert all(0.015 < t < 1.0 for name in ("sleep", "busy") for r in rounds.wall[name] for t in r)
     assert all(t < 0.015 for r in rounds.cpu["sleep"] for t in r)  # sleeping uses no CPU
+    assert all(t > 0.015 for r in rounds.cpu["busy"] for t in r)
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -167,6 +177,19 @@ def test_subsections_within_a_section_are_replaced_added_and_ordered(tmp_path):
                                 "### Memory\n\nm\n\n## T\n\nt\n")
     harness.replace_section(str(path), "### 1 files", "one", within="## U", intro="u intro")
     assert path.read_text().endswith("## T\n\nt\n\n## U\n\nu intro\n\n### 1 files\n\none\n")
+
+
+def test_a_comment_in_a_code_block_is_not_a_heading(tmp_path):
+    # A shell comment ("# ...") inside a fenced block once ended the section early, so rewriting the
+    # section left the rest of its old code block behind, after the new one.
+    path = tmp_path / "RESULTS.md"
+    body = "## A\n\n```\nrun one\n# then:\nrun two\n```\n\ntext"
+    path.write_text("# R\n\n" + body + "\n\n## B\n\nb\n")
+    harness.replace_section(str(path), "## A", body.replace("text", "new text"))
+    assert path.read_text() == "# R\n\n" + body.replace("text", "new text") + "\n\n## B\n\nb\n"
+    harness.replace_section(str(path), "### sub", "### sub\n\n```\n# c\n```", within="## A")
+    harness.replace_section(str(path), "### sub", "### sub\n\ns", within="## A")
+    assert path.read_text().endswith("new text\n\n### sub\n\ns\n\n## B\n\nb\n")
 
 
 def test_publish_prints_and_writes_only_when_asked(tmp_path, capsys):
